@@ -1,0 +1,93 @@
+//! AsyncAPI 2.x: operations live inside channels as `publish` (the application receives) and
+//! `subscribe` (the application sends).
+
+use indexmap::IndexMap;
+
+use super::{At, Ctx, Merged, unique};
+use crate::model::{Channel, Direction, Operation, Parameter};
+
+pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
+    for (address, item) in root.get("channels").map(|c| c.entries()).unwrap_or_default() {
+        let Some(item) = item.follow() else { continue };
+        let parameters = parameters(ctx, &item);
+        let mut channel = Channel {
+            key: address.clone(),
+            address: Some(address.clone()),
+            title: None,
+            summary: None,
+            description: item.str("description"),
+            parameters,
+            messages: Vec::new(),
+            servers: item.strings("servers"),
+            bindings: item.bindings(),
+            extensions: item.extensions(),
+            origin: item.origin(),
+        };
+        for (verb, direction) in [("publish", Direction::Receive), ("subscribe", Direction::Send)] {
+            let Some(op) = item.get(verb) else { continue };
+            let merged = Merged::new(&op, false);
+            let key = unique(&ctx.operations, &merged.str("operationId").unwrap_or_else(|| format!("{address}_{verb}")));
+            let mut messages = Vec::new();
+            if let Some(message) = merged.get("message") {
+                let alternatives = match message.get("oneOf") {
+                    Some(list) if !super::node_is_ref(message) => list.items(),
+                    _ => vec![message.clone()],
+                };
+                let many = alternatives.len() > 1;
+                for (i, m) in alternatives.iter().enumerate() {
+                    let fallback = if many { format!("{key}Message{}", i + 1) } else { format!("{key}Message") };
+                    if let Some(k) = ctx.message(m, &fallback) {
+                        if !messages.contains(&k) {
+                            messages.push(k.clone());
+                        }
+                        if !channel.messages.contains(&k) {
+                            channel.messages.push(k);
+                        }
+                    }
+                }
+            }
+            let security = ctx.security(merged.get("security"), &key);
+            ctx.operations.insert(
+                key.clone(),
+                Operation {
+                    key,
+                    direction,
+                    channel: address.clone(),
+                    messages,
+                    title: None,
+                    summary: merged.str("summary"),
+                    description: merged.str("description"),
+                    security,
+                    reply: None,
+                    bindings: merged.bindings(),
+                    extensions: merged.extensions(),
+                    origin: op.origin(),
+                },
+            );
+        }
+        ctx.channels.insert(address, channel);
+    }
+}
+
+fn parameters<'a>(ctx: &mut Ctx<'a>, item: &At<'a>) -> IndexMap<String, Parameter> {
+    item.get("parameters")
+        .map(|p| p.entries())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(name, p)| {
+            let p = p.follow()?;
+            let schema = p.get("schema").and_then(|s| ctx.schemas.add(s.file, &s.ptr));
+            Some((
+                name,
+                Parameter {
+                    description: p.str("description"),
+                    schema,
+                    allowed: Vec::new(),
+                    default: None,
+                    examples: Vec::new(),
+                    location: p.str("location"),
+                },
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,45 @@
+//! Shared helpers for the end-to-end tests: where the repository and the shared corpus are.
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// `../shared/corpus` beside the repository, or `None` (with a message saying why the test is
+/// skipped) when it is absent.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = repo_root().join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: {} is absent; the real-world corpus tests need ../shared/corpus beside the repository", dir.display());
+        None
+    }
+}
+
+/// Every `.yml`, `.yaml` and `.json` file below `dir`, sorted, as paths relative to `dir`.
+pub fn documents(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml" | "json")) {
+                out.push(p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(p));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Diagnostics rendered for a person, with the repository-specific folder prefix removed so
+/// snapshots are the same on every machine.
+pub fn rendered(loaded: &asyncgen_spec::Loaded) -> String {
+    asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics)
+}
