@@ -1,9 +1,9 @@
 //! What the model understood of a document, as `asyncgen inspect` prints it: for a person, or
 //! (serialized) for a program.
 
-use std::fmt::Write;
 use crate::{Api, Direction};
 use serde::Serialize;
+use std::fmt::Write;
 
 #[derive(Serialize)]
 pub struct Report {
@@ -55,7 +55,11 @@ pub fn report(api: &Api) -> Report {
         servers: api
             .servers
             .values()
-            .map(|s| ServerReport { key: s.key.clone(), protocol: s.protocol.clone(), host: s.host.clone() })
+            .map(|s| ServerReport {
+                key: s.key.clone(),
+                protocol: s.protocol.clone(),
+                host: s.host.clone(),
+            })
             .collect(),
         channels: api
             .channels
@@ -67,7 +71,11 @@ pub fn report(api: &Api) -> Report {
                     .operations
                     .values()
                     .filter(|o| o.channel == c.key)
-                    .map(|o| OperationReport { key: o.key.clone(), direction: o.direction, messages: o.messages.clone() })
+                    .map(|o| OperationReport {
+                        key: o.key.clone(),
+                        direction: o.direction,
+                        messages: o.messages.clone(),
+                    })
                     .collect(),
                 messages: c
                     .messages
@@ -104,14 +112,24 @@ pub fn render(r: &Report) -> String {
         }
         .ok();
         for o in &c.operations {
-            let _ = writeln!(out, "    operation {}: the application {} {}", o.key, o.direction, o.messages.join(", "));
+            let _ = writeln!(
+                out,
+                "    operation {}: the application {} {}",
+                o.key,
+                o.direction,
+                o.messages.join(", ")
+            );
         }
         for m in &c.messages {
             let _ = writeln!(out, "    message {}", m.key);
             if let Some(ct) = &m.content_type {
                 let _ = writeln!(out, "      content type: {ct}");
             }
-            let _ = writeln!(out, "      payload: {}", m.payload.as_deref().unwrap_or("(none)"));
+            let _ = writeln!(
+                out,
+                "      payload: {}",
+                m.payload.as_deref().unwrap_or("(none)")
+            );
             if let Some(h) = &m.headers {
                 let _ = writeln!(out, "      headers: {h}");
             }
@@ -122,4 +140,3 @@ pub fn render(r: &Report) -> String {
     }
     out
 }
-

@@ -87,6 +87,9 @@ impl SchemaStore {
 
     /// The `$ref` target key inside a stored schema, if the value is a reference.
     pub fn ref_of(schema: &Value) -> Option<SchemaRef> {
-        schema.get("$ref").and_then(Value::as_str).map(|s| SchemaRef(s.to_owned()))
+        schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(|s| SchemaRef(s.to_owned()))
     }
 }

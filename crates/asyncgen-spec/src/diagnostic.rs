@@ -205,13 +205,20 @@ impl Diagnostics {
     /// whatever order the checks ran in.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            (a.location.file_id, a.location.line, a.location.column, a.code, &a.message).cmp(&(
-                b.location.file_id,
-                b.location.line,
-                b.location.column,
-                b.code,
-                &b.message,
-            ))
+            (
+                a.location.file_id,
+                a.location.line,
+                a.location.column,
+                a.code,
+                &a.message,
+            )
+                .cmp(&(
+                    b.location.file_id,
+                    b.location.line,
+                    b.location.column,
+                    b.code,
+                    &b.message,
+                ))
         });
         self.items.dedup();
     }

@@ -70,5 +70,9 @@ fn finish(workspace: Workspace, mut diagnostics: Diagnostics, options: &LoadOpti
     }
     workspace.locate(&mut diagnostics);
     diagnostics.sort();
-    Loaded { workspace, version, diagnostics }
+    Loaded {
+        workspace,
+        version,
+        diagnostics,
+    }
 }

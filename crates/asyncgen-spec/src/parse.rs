@@ -117,13 +117,19 @@ mod tests {
 
     #[test]
     fn comments_only_is_empty() {
-        assert_eq!(parse("# nothing\n---\n", Format::Yaml).unwrap_err().code, Code::EmptyDocument);
+        assert_eq!(
+            parse("# nothing\n---\n", Format::Yaml).unwrap_err().code,
+            Code::EmptyDocument
+        );
     }
 
     #[test]
     fn bad_utf8_points_at_line() {
         let e = decode(b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
-        assert_eq!((e.code, e.line, e.column), (Code::NotUtf8, Some(2), Some(4)));
+        assert_eq!(
+            (e.code, e.line, e.column),
+            (Code::NotUtf8, Some(2), Some(4))
+        );
     }
 
     #[test]

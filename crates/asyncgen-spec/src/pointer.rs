@@ -1,5 +1,6 @@
 //! JSON Pointer (RFC 6901) building and parsing, the address every diagnostic and origin uses.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A JSON pointer kept in its escaped string form (`/components/schemas/a~1b`).
@@ -60,22 +61,26 @@ impl Pointer {
         self.0.is_empty()
     }
 
-    /// The unescaped reference tokens.
-    pub fn tokens(&self) -> impl Iterator<Item = String> + '_ {
-        self.0
-            .split('/')
-            .skip(1)
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+    /// The unescaped reference tokens; borrowed unless a token holds an escape.
+    pub fn tokens(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
+        self.0.split('/').skip(1).map(|t| {
+            if t.contains('~') {
+                Cow::Owned(t.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(t)
+            }
+        })
     }
 
     /// The last unescaped token, used to name things after their key.
     pub fn last(&self) -> Option<String> {
-        self.tokens().last()
+        self.tokens().last().map(Cow::into_owned)
     }
 
     pub fn starts_with(&self, prefix: &Pointer) -> bool {
         self.0 == prefix.0
-            || (self.0.starts_with(&prefix.0) && self.0.as_bytes().get(prefix.0.len()) == Some(&b'/'))
+            || (self.0.starts_with(&prefix.0)
+                && self.0.as_bytes().get(prefix.0.len()) == Some(&b'/'))
     }
 
     /// Looks the pointer up in a value; `None` when any token is missing.
@@ -83,7 +88,7 @@ impl Pointer {
         let mut cur = value;
         for token in self.tokens() {
             cur = match cur {
-                serde_json::Value::Object(map) => map.get(&token)?,
+                serde_json::Value::Object(map) => map.get(token.as_ref())?,
                 serde_json::Value::Array(items) => {
                     // RFC 6901: no leading zeros, no sign.
                     if token.len() > 1 && token.starts_with('0') {
@@ -138,6 +143,10 @@ mod tests {
         let p = Pointer::root().push("a/b").push("c~d").push_index(3);
         assert_eq!(p.as_str(), "/a~1b/c~0d/3");
         assert_eq!(p.tokens().collect::<Vec<_>>(), ["a/b", "c~d", "3"]);
+        assert!(matches!(
+            Pointer::root().push("plain").tokens().next(),
+            Some(Cow::Borrowed("plain"))
+        ));
         assert_eq!(p.parent().unwrap().as_str(), "/a~1b/c~0d");
     }
 
@@ -151,7 +160,10 @@ mod tests {
 
     #[test]
     fn rejects_malformed_pointers() {
-        assert_eq!(Pointer::from_escaped("a"), Err(PointerError::NoLeadingSlash));
+        assert_eq!(
+            Pointer::from_escaped("a"),
+            Err(PointerError::NoLeadingSlash)
+        );
         assert_eq!(Pointer::from_escaped("/a~2"), Err(PointerError::BadEscape));
         assert_eq!(Pointer::from_escaped("/a~"), Err(PointerError::BadEscape));
     }
@@ -160,6 +172,10 @@ mod tests {
     fn prefix_is_token_aligned() {
         let a = Pointer::from_escaped("/a/b").unwrap();
         assert!(a.starts_with(&Pointer::from_escaped("/a").unwrap()));
-        assert!(!Pointer::from_escaped("/ab").unwrap().starts_with(&Pointer::from_escaped("/a").unwrap()));
+        assert!(
+            !Pointer::from_escaped("/ab")
+                .unwrap()
+                .starts_with(&Pointer::from_escaped("/a").unwrap())
+        );
     }
 }

@@ -24,7 +24,11 @@ fn span_width(rest: &str) -> usize {
         Some(_) => {
             let end = rest
                 .char_indices()
-                .find(|(i, c)| matches!(c, ',' | ']' | '}' | '#') || (*c == ':' && rest[i + 1..].starts_with([' ', '\t']) ) || (*c == ':' && *i + 1 == rest.len()))
+                .find(|(i, c)| {
+                    matches!(c, ',' | ']' | '}' | '#')
+                        || (*c == ':' && rest[i + 1..].starts_with([' ', '\t']))
+                        || (*c == ':' && *i + 1 == rest.len())
+                })
                 .map_or(rest.len(), |(i, _)| i);
             rest[..end].trim_end().chars().count().max(1)
         }
@@ -37,18 +41,30 @@ fn gutter(loc: &Location) -> usize {
     loc.line.map_or(1, |l| l.to_string().len())
 }
 
-fn render_location(out: &mut String, ws: &Workspace, loc: &Location, label: Option<&str>, pad: &str) {
+fn render_location(
+    out: &mut String,
+    ws: &Workspace,
+    loc: &Location,
+    label: Option<&str>,
+    pad: &str,
+) {
     let path = ws.user_path(loc.file_id);
     let (Some(l), Some(c)) = (loc.line, loc.column) else {
         let _ = writeln!(out, "{pad}--> {path}");
         return;
     };
     let _ = writeln!(out, "{pad}--> {path}:{l}:{c}");
-    let Some(text) = ws.file(loc.file_id).line(l) else { return };
+    let Some(text) = ws.file(loc.file_id).line(l) else {
+        return;
+    };
     let text = text.replace('\t', " ");
     let col = usize::try_from(c).unwrap_or(1).saturating_sub(1);
     let rest: String = text.chars().skip(col).collect();
-    let caret = format!("{}{}", " ".repeat(col.min(text.chars().count())), "^".repeat(span_width(&rest)));
+    let caret = format!(
+        "{}{}",
+        " ".repeat(col.min(text.chars().count())),
+        "^".repeat(span_width(&rest))
+    );
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{l:>width$} | {text}", width = pad.len());
     match label {
@@ -60,7 +76,11 @@ fn render_location(out: &mut String, ws: &Workspace, loc: &Location, label: Opti
 
 /// One diagnostic, ending with a blank line.
 pub fn render(ws: &Workspace, d: &Diagnostic) -> String {
-    let width = d.related.iter().map(|r| gutter(&r.location)).fold(gutter(&d.location), usize::max);
+    let width = d
+        .related
+        .iter()
+        .map(|r| gutter(&r.location))
+        .fold(gutter(&d.location), usize::max);
     let pad = " ".repeat(width);
     let mut out = String::new();
     let _ = writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message);
@@ -92,7 +112,11 @@ pub fn summary(ws: &Workspace, diags: &Diagnostics) -> String {
     let (e, w) = (diags.error_count(), diags.warning_count());
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if e > 0 {
-        format!("{path}: invalid ({}, {})", plural(e, "error"), plural(w, "warning"))
+        format!(
+            "{path}: invalid ({}, {})",
+            plural(e, "error"),
+            plural(w, "warning")
+        )
     } else if w > 0 {
         format!("{path}: valid ({})", plural(w, "warning"))
     } else {

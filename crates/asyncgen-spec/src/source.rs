@@ -60,7 +60,15 @@ impl SourceFile {
         format: Format,
         value: Option<Value>,
     ) -> Self {
-        SourceFile { id, display, path, text, format, value, map: OnceLock::new() }
+        SourceFile {
+            id,
+            display,
+            path,
+            text,
+            format,
+            value,
+            map: OnceLock::new(),
+        }
     }
 
     /// 1-based line and column of the node at `pointer` (its key when `at_key`), falling back

@@ -21,10 +21,18 @@ pub struct SourceMap {
 }
 
 enum Frame {
-    Map { ptr: Pointer, key: Option<(String, (u32, u32))> },
-    Seq { ptr: Pointer, index: usize },
+    Map {
+        ptr: Pointer,
+        key: Option<(String, (u32, u32))>,
+    },
+    Seq {
+        ptr: Pointer,
+        index: usize,
+    },
     /// A complex (non-scalar) mapping key: its contents have no pointer.
-    Skip { depth: usize },
+    Skip {
+        depth: usize,
+    },
 }
 
 fn pos(span: &Span) -> (u32, u32) {
@@ -70,7 +78,10 @@ impl SourceMap {
                 continue;
             }
             // Is this event a mapping key?
-            if let Some(Frame::Map { key: key @ None, .. }) = stack.last_mut() {
+            if let Some(Frame::Map {
+                key: key @ None, ..
+            }) = stack.last_mut()
+            {
                 match &event {
                     Event::Scalar(text, ..) => *key = Some((text.to_string(), p)),
                     Event::Alias(_) => *key = Some(("\u{0}alias".to_owned(), p)),
@@ -96,9 +107,10 @@ impl SourceMap {
                 }
                 Some(Frame::Skip { .. }) => continue,
             };
-            map.nodes
-                .entry(ptr.as_str().to_owned())
-                .or_insert(NodePos { key: key_pos, value: p });
+            map.nodes.entry(ptr.as_str().to_owned()).or_insert(NodePos {
+                key: key_pos,
+                value: p,
+            });
             match event {
                 Event::MappingStart(..) => stack.push(Frame::Map { ptr, key: None }),
                 Event::SequenceStart(..) => stack.push(Frame::Seq { ptr, index: 0 }),

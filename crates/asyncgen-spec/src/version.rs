@@ -10,7 +10,17 @@ pub struct Version {
 }
 
 /// Every released version the loader accepts.
-pub const KNOWN: &[(u8, u8)] = &[(2, 0), (2, 1), (2, 2), (2, 3), (2, 4), (2, 5), (2, 6), (3, 0), (3, 1)];
+pub const KNOWN: &[(u8, u8)] = &[
+    (2, 0),
+    (2, 1),
+    (2, 2),
+    (2, 3),
+    (2, 4),
+    (2, 5),
+    (2, 6),
+    (3, 0),
+    (3, 1),
+];
 
 impl Version {
     /// Parses `MAJOR.MINOR.PATCH`; anything else (pre-release tags included) is `None`.
@@ -22,7 +32,11 @@ impl Version {
         if parts.next().is_some() {
             return None;
         }
-        Some(Version { major, minor, patch })
+        Some(Version {
+            major,
+            minor,
+            patch,
+        })
     }
 
     pub fn is_known(self) -> bool {
@@ -34,7 +48,11 @@ impl Version {
     }
 
     pub fn known_list() -> String {
-        KNOWN.iter().map(|(a, b)| format!("{a}.{b}.0")).collect::<Vec<_>>().join(", ")
+        KNOWN
+            .iter()
+            .map(|(a, b)| format!("{a}.{b}.0"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -4,6 +4,7 @@
 //! breadth-first. References are never expanded inline, so circular references cost nothing.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
@@ -43,7 +44,10 @@ pub enum RefError {
     #[error("`$ref` is empty")]
     Empty,
     #[error("`$ref` fragment `{fragment}` is not a JSON pointer: {reason}")]
-    BadPointer { fragment: String, reason: PointerError },
+    BadPointer {
+        fragment: String,
+        reason: PointerError,
+    },
     #[error("`$ref` to `{0}` is a remote URL; only local files are read")]
     Remote(String),
     #[error("`$ref` names file `{path}`, which could not be read: {reason}")]
@@ -59,7 +63,9 @@ pub enum RefError {
 impl RefError {
     pub fn code(&self) -> Code {
         match self {
-            RefError::NotString | RefError::Empty | RefError::BadPointer { .. } => Code::MalformedRef,
+            RefError::NotString | RefError::Empty | RefError::BadPointer { .. } => {
+                Code::MalformedRef
+            }
             RefError::Remote(_) => Code::RemoteRef,
             RefError::Cycle => Code::RefCycle,
             RefError::MissingFile { .. }
@@ -83,8 +89,10 @@ pub fn split_ref(reference: &str) -> Result<(&str, Pointer), RefError> {
         return Err(RefError::Remote(reference.to_owned()));
     }
     let decoded = percent_decode(fragment);
-    let pointer = Pointer::from_escaped(&decoded)
-        .map_err(|reason| RefError::BadPointer { fragment: fragment.to_owned(), reason })?;
+    let pointer = Pointer::from_escaped(&decoded).map_err(|reason| RefError::BadPointer {
+        fragment: fragment.to_owned(),
+        reason,
+    })?;
     Ok((path, pointer))
 }
 
@@ -146,9 +154,15 @@ impl Workspace {
     /// workspace is returned whatever happened so later stages can report more.
     pub fn load(root: &Path, diags: &mut Diagnostics) -> Workspace {
         let user_dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
-        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let root_dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root_dir = canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let mut ws = Workspace {
             files: Vec::new(),
             by_path: HashMap::new(),
@@ -163,7 +177,12 @@ impl Workspace {
             Err(e) => {
                 // An empty placeholder keeps FileId(0) meaning "the root" for the diagnostic.
                 let id = ws.push(name, canonical, String::new(), Format::Yaml, None);
-                diags.push(ws.diag(Code::Io, format!("cannot read the document: {e}"), id, Pointer::root()));
+                diags.push(ws.diag(
+                    Code::Io,
+                    format!("cannot read the document: {e}"),
+                    id,
+                    Pointer::root(),
+                ));
             }
         }
         ws.load_references(diags);
@@ -180,19 +199,38 @@ impl Workspace {
             root_dir: root_dir.clone(),
             user_dir: base_dir.to_path_buf(),
         };
-        ws.add_file(name.to_owned(), root_dir.join(name), text.as_bytes().to_vec(), diags);
+        ws.add_file(
+            name.to_owned(),
+            root_dir.join(name),
+            text.as_bytes().to_vec(),
+            diags,
+        );
         ws.load_references(diags);
         ws
     }
 
-    fn push(&mut self, display: String, path: PathBuf, text: String, format: Format, value: Option<Value>) -> FileId {
+    fn push(
+        &mut self,
+        display: String,
+        path: PathBuf,
+        text: String,
+        format: Format,
+        value: Option<Value>,
+    ) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.by_path.insert(path.clone(), id);
-        self.files.push(SourceFile::new(id, display, path, text, format, value));
+        self.files
+            .push(SourceFile::new(id, display, path, text, format, value));
         id
     }
 
-    fn add_file(&mut self, display: String, path: PathBuf, bytes: Vec<u8>, diags: &mut Diagnostics) -> FileId {
+    fn add_file(
+        &mut self,
+        display: String,
+        path: PathBuf,
+        bytes: Vec<u8>,
+        diags: &mut Diagnostics,
+    ) -> FileId {
         let text = match parse::decode(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -226,7 +264,11 @@ impl Workspace {
             if let Some(v) = &self.files[id.0 as usize].value {
                 collect_refs(v, &mut names);
             }
-            let dir = self.files[id.0 as usize].path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = self.files[id.0 as usize]
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             let wanted: Vec<PathBuf> = names
                 .iter()
                 .filter_map(|r| split_ref(r).ok())
@@ -245,11 +287,13 @@ impl Workspace {
                         continue;
                     }
                 };
-                if self.by_path.contains_key(&canonical) || self.unreadable.contains_key(&canonical) {
+                if self.by_path.contains_key(&canonical) || self.unreadable.contains_key(&canonical)
+                {
                     continue;
                 }
                 if self.files.len() >= MAX_FILES {
-                    self.unreadable.insert(canonical, format!("more than {MAX_FILES} files referenced"));
+                    self.unreadable
+                        .insert(canonical, format!("more than {MAX_FILES} files referenced"));
                     continue;
                 }
                 match std::fs::read(&canonical) {
@@ -301,16 +345,34 @@ impl Workspace {
             }
         }
         let s = out.join("/");
-        if joined.has_root() { format!("/{s}") } else { s }
+        if joined.has_root() {
+            format!("/{s}")
+        } else {
+            s
+        }
     }
 
     /// One `$ref` hop from a reference written in `from`.
     pub fn resolve_ref(&self, from: FileId, reference: &str) -> Result<RefTarget, RefError> {
+        self.resolve_ref_value(from, reference).map(|(t, _)| t)
+    }
+
+    /// One hop, with the value found there.
+    fn resolve_ref_value(
+        &self,
+        from: FileId,
+        reference: &str,
+    ) -> Result<(RefTarget, &Value), RefError> {
         let (path, pointer) = split_ref(reference)?;
         let file = if path.is_empty() {
             from
         } else {
-            let dir = self.file(from).path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = self
+                .file(from)
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             let joined = dir.join(path);
             let canonical = std::fs::canonicalize(&joined).unwrap_or(joined.clone());
             match self.by_path.get(&canonical) {
@@ -322,7 +384,10 @@ impl Workspace {
                         .or_else(|| self.unreadable.get(&joined))
                         .cloned()
                         .unwrap_or_else(|| "not found".to_owned());
-                    return Err(RefError::MissingFile { path: path.to_owned(), reason });
+                    return Err(RefError::MissingFile {
+                        path: path.to_owned(),
+                        reason,
+                    });
                 }
             }
         };
@@ -330,42 +395,73 @@ impl Workspace {
         let Some(root) = &target.value else {
             return Err(RefError::UnparsableFile(target.display.clone()));
         };
-        if pointer.lookup(root).is_none() {
-            return Err(RefError::MissingTarget {
+        match pointer.lookup(root) {
+            Some(value) => Ok((RefTarget { file, pointer }, value)),
+            None => Err(RefError::MissingTarget {
                 file: target.display.clone(),
                 pointer: pointer.as_str().to_owned(),
-            });
+            }),
         }
-        Ok(RefTarget { file, pointer })
     }
 
     /// The value at a target; `None` only for targets not produced by [`Self::resolve_ref`].
     pub fn value_at(&self, target: &RefTarget) -> Option<&Value> {
-        target.pointer.lookup(self.file(target.file).value.as_ref()?)
+        target
+            .pointer
+            .lookup(self.file(target.file).value.as_ref()?)
     }
 
     /// Follows `$ref` objects from (`file`, `pointer`) until reaching content.
     pub fn follow(&self, file: FileId, pointer: Pointer) -> Result<(RefTarget, &Value), RefError> {
-        let mut here = RefTarget { file, pointer };
-        let mut seen = HashSet::new();
-        loop {
-            let value = self.value_at(&here).ok_or_else(|| RefError::MissingTarget {
+        let here = RefTarget { file, pointer };
+        let value = self
+            .value_at(&here)
+            .ok_or_else(|| RefError::MissingTarget {
                 file: self.file(here.file).display.clone(),
                 pointer: here.pointer.as_str().to_owned(),
             })?;
-            let Some(r) = value.as_object().and_then(|m| m.get("$ref")) else {
-                return Ok((here, value));
-            };
-            if !seen.insert(here.clone()) || seen.len() > MAX_HOPS {
+        self.follow_from(here, value)
+    }
+
+    /// Resolves a `$ref` written in `from` and follows any chain to content.
+    pub fn follow_ref(
+        &self,
+        from: FileId,
+        reference: &str,
+    ) -> Result<(RefTarget, &Value), RefError> {
+        let (here, value) = self.resolve_ref_value(from, reference)?;
+        self.follow_from(here, value)
+    }
+
+    fn follow_from<'s>(
+        &'s self,
+        mut here: RefTarget,
+        mut value: &'s Value,
+    ) -> Result<(RefTarget, &'s Value), RefError> {
+        // Chains are short; a list beats a hash set here.
+        let mut seen: Vec<RefTarget> = Vec::new();
+        while let Some(r) = value.as_object().and_then(|m| m.get("$ref")) {
+            if seen.contains(&here) || seen.len() > MAX_HOPS {
                 return Err(RefError::Cycle);
             }
-            let Value::String(r) = r else { return Err(RefError::NotString) };
-            here = self.resolve_ref(here.file, r)?;
+            let Value::String(r) = r else {
+                return Err(RefError::NotString);
+            };
+            let (next, v) = self.resolve_ref_value(here.file, r)?;
+            seen.push(std::mem::replace(&mut here, next));
+            value = v;
         }
+        Ok((here, value))
     }
 
     /// A diagnostic at its code's default severity, located later by [`Self::locate`].
-    pub fn diag(&self, code: Code, message: impl Into<String>, file: FileId, pointer: Pointer) -> Diagnostic {
+    pub fn diag(
+        &self,
+        code: Code,
+        message: impl Into<String>,
+        file: FileId,
+        pointer: Pointer,
+    ) -> Diagnostic {
         Diagnostic {
             severity: code.default_severity(),
             code,
@@ -435,17 +531,40 @@ mod tests {
 
     #[test]
     fn split_ref_forms() {
-        assert_eq!(split_ref("#/a/b").unwrap(), ("", Pointer::from_escaped("/a/b").unwrap()));
+        assert_eq!(
+            split_ref("#/a/b").unwrap(),
+            ("", Pointer::from_escaped("/a/b").unwrap())
+        );
         assert_eq!(split_ref("x.yml").unwrap(), ("x.yml", Pointer::root()));
-        assert_eq!(split_ref("d/x.yml#/a%20b").unwrap().1.tokens().next().unwrap(), "a b");
-        assert!(matches!(split_ref("https://x/y.yml#/a"), Err(RefError::Remote(_))));
-        assert!(matches!(split_ref("#components/x"), Err(RefError::BadPointer { .. })));
+        assert_eq!(
+            split_ref("d/x.yml#/a%20b")
+                .unwrap()
+                .1
+                .tokens()
+                .next()
+                .unwrap(),
+            "a b"
+        );
+        assert!(matches!(
+            split_ref("https://x/y.yml#/a"),
+            Err(RefError::Remote(_))
+        ));
+        assert!(matches!(
+            split_ref("#components/x"),
+            Err(RefError::BadPointer { .. })
+        ));
         assert!(matches!(split_ref(" "), Err(RefError::Empty)));
     }
 
     #[test]
     fn relative_paths_use_forward_slashes() {
-        assert_eq!(relative(Path::new("/a/b/c.yml"), Path::new("/a")), "b/c.yml");
-        assert_eq!(relative(Path::new("/a/c.yml"), Path::new("/a/b")), "../c.yml");
+        assert_eq!(
+            relative(Path::new("/a/b/c.yml"), Path::new("/a")),
+            "b/c.yml"
+        );
+        assert_eq!(
+            relative(Path::new("/a/c.yml"), Path::new("/a/b")),
+            "../c.yml"
+        );
     }
 }

@@ -16,7 +16,6 @@ use crate::schema::SchemaRef;
 use node::At;
 use schemas::Collector;
 
-
 /// Object fields after traits are applied, each still knowing where it was written.
 ///
 /// Traits are applied field by field as JSON Merge Patch does at the top level: in 2.x a
@@ -69,7 +68,10 @@ impl<'a> Merged<'a> {
     }
 
     pub fn str(&self, key: &str) -> Option<String> {
-        self.fields.get(key).and_then(|a| a.value.as_str()).map(str::to_owned)
+        self.fields
+            .get(key)
+            .and_then(|a| a.value.as_str())
+            .map(str::to_owned)
     }
 
     pub fn extensions(&self) -> Extensions {
@@ -90,14 +92,17 @@ pub(crate) fn unique<V>(map: &IndexMap<String, V>, name: &str) -> String {
     if !map.contains_key(name) {
         return name.to_owned();
     }
-    (2..).map(|i| format!("{name}_{i}")).find(|k| !map.contains_key(k)).unwrap_or_default()
+    (2..)
+        .map(|i| format!("{name}_{i}"))
+        .find(|k| !map.contains_key(k))
+        .unwrap_or_default()
 }
 
 /// The last token when `ptr` is `/components/<kind>/<name>`.
 pub(crate) fn component_key(ptr: &Pointer, kind: &str) -> Option<String> {
-    let t: Vec<String> = ptr.tokens().collect();
+    let t: Vec<_> = ptr.tokens().collect();
     match t.as_slice() {
-        [c, k, name] if c == "components" && k == kind => Some(name.clone()),
+        [c, k, name] if c == "components" && k == kind => Some(name.to_string()),
         _ => None,
     }
 }
@@ -145,10 +150,17 @@ impl<'a> Ctx<'a> {
         self.message_keys.insert(content.target(), key.clone());
         let m = Merged::new(&content, self.v3);
         let format = m.str("schemaFormat");
-        let payload = m.get("payload").and_then(|p| self.payload(p, format.as_deref()));
-        let headers = m.get("headers").and_then(|h| self.payload(h, format.as_deref()));
+        let payload = m
+            .get("payload")
+            .and_then(|p| self.payload(p, format.as_deref()));
+        let headers = m
+            .get("headers")
+            .and_then(|h| self.payload(h, format.as_deref()));
         let correlation_id = m.get("correlationId").and_then(At::follow).and_then(|c| {
-            Some(CorrelationId { location: c.str("location")?, description: c.str("description") })
+            Some(CorrelationId {
+                location: c.str("location")?,
+                description: c.str("description"),
+            })
         });
         let examples = m
             .get("examples")
@@ -175,7 +187,9 @@ impl<'a> Ctx<'a> {
             title: m.str("title"),
             summary: m.str("summary"),
             description: m.str("description"),
-            content_type: m.str("contentType").or_else(|| self.default_content_type.clone()),
+            content_type: m
+                .str("contentType")
+                .or_else(|| self.default_content_type.clone()),
             payload,
             headers,
             correlation_id,
@@ -193,7 +207,10 @@ impl<'a> Ctx<'a> {
     /// Schema Object, or a foreign format kept raw.
     fn payload(&mut self, at: &At<'a>, format: Option<&str>) -> Option<SchemaRef> {
         let content = at.follow()?;
-        let multi = content.value.as_object().is_some_and(|m| m.contains_key("schemaFormat") && m.contains_key("schema"));
+        let multi = content
+            .value
+            .as_object()
+            .is_some_and(|m| m.contains_key("schemaFormat") && m.contains_key("schema"));
         let (target, format) = if multi {
             (content.get("schema")?, content.str("schemaFormat"))
         } else {
@@ -214,7 +231,8 @@ impl<'a> Ctx<'a> {
         if let Some(k) = self.scheme_keys.get(&content.target()) {
             return Some(k.clone());
         }
-        let candidate = component_key(&content.ptr, "securitySchemes").unwrap_or_else(|| fallback.to_owned());
+        let candidate =
+            component_key(&content.ptr, "securitySchemes").unwrap_or_else(|| fallback.to_owned());
         let key = unique(&self.security_schemes, &candidate);
         self.scheme_keys.insert(content.target(), key.clone());
         let scheme = SecurityScheme {
@@ -237,7 +255,12 @@ impl<'a> Ctx<'a> {
 
     /// Every security scheme under `components`, in document order, before anything uses them.
     fn component_schemes(&mut self, root: &At<'a>) {
-        let Some(schemes) = root.get("components").and_then(|c| c.get("securitySchemes")) else { return };
+        let Some(schemes) = root
+            .get("components")
+            .and_then(|c| c.get("securitySchemes"))
+        else {
+            return;
+        };
         for (name, s) in schemes.entries() {
             self.scheme(&s, &name);
         }
@@ -252,13 +275,21 @@ impl<'a> Ctx<'a> {
             .filter_map(|(i, item)| {
                 if self.v3 {
                     let scheme = self.scheme(item, &format!("{owner}_security_{}", i + 1))?;
-                    let scopes = item.follow().map(|s| s.strings("scopes")).unwrap_or_default();
-                    Some(SecurityRequirement { schemes: vec![SchemeUse { scheme, scopes }] })
+                    let scopes = item
+                        .follow()
+                        .map(|s| s.strings("scopes"))
+                        .unwrap_or_default();
+                    Some(SecurityRequirement {
+                        schemes: vec![SchemeUse { scheme, scopes }],
+                    })
                 } else {
                     let schemes = item
                         .entries()
                         .into_iter()
-                        .map(|(name, scopes)| SchemeUse { scheme: name, scopes: scopes.strings_self() })
+                        .map(|(name, scopes)| SchemeUse {
+                            scheme: name,
+                            scopes: scopes.strings_self(),
+                        })
                         .collect();
                     Some(SecurityRequirement { schemes })
                 }
@@ -275,13 +306,22 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .filter_map(|(name, v)| {
                 let v = v.follow()?;
-                Some((name, ServerVariable { default: v.str("default"), allowed: v.strings("enum"), description: v.str("description") }))
+                Some((
+                    name,
+                    ServerVariable {
+                        default: v.str("default"),
+                        allowed: v.strings("enum"),
+                        description: v.str("description"),
+                    },
+                ))
             })
             .collect();
         let security = self.security(s.get("security").as_ref(), key);
         let server = Server {
             key: key.to_owned(),
-            host: s.str(if self.v3 { "host" } else { "url" }).unwrap_or_default(),
+            host: s
+                .str(if self.v3 { "host" } else { "url" })
+                .unwrap_or_default(),
             protocol: s.str("protocol").unwrap_or_default(),
             protocol_version: s.str("protocolVersion"),
             pathname: s.str("pathname"),
@@ -312,8 +352,14 @@ impl<'a> Ctx<'a> {
             asyncapi: root.str("asyncapi").unwrap_or_default(),
             id: root.str("id"),
             info: Info {
-                title: info.as_ref().and_then(|i| i.str("title")).unwrap_or_default(),
-                version: info.as_ref().and_then(|i| i.str("version")).unwrap_or_default(),
+                title: info
+                    .as_ref()
+                    .and_then(|i| i.str("title"))
+                    .unwrap_or_default(),
+                version: info
+                    .as_ref()
+                    .and_then(|i| i.str("version"))
+                    .unwrap_or_default(),
                 description: info.as_ref().and_then(|i| i.str("description")),
                 extensions: info.as_ref().map(At::extensions).unwrap_or_default(),
             },
@@ -332,7 +378,14 @@ impl<'a> Ctx<'a> {
 impl At<'_> {
     /// The value itself read as a list of strings.
     fn strings_self(&self) -> Vec<String> {
-        self.value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+        self.value
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -16,11 +16,19 @@ pub struct At<'a> {
 
 impl<'a> At<'a> {
     pub fn root(ws: &'a Workspace) -> Option<Self> {
-        Some(At { ws, file: FileId(0), ptr: Pointer::root(), value: ws.root().value.as_ref()? })
+        Some(At {
+            ws,
+            file: FileId(0),
+            ptr: Pointer::root(),
+            value: ws.root().value.as_ref()?,
+        })
     }
 
     pub fn target(&self) -> RefTarget {
-        RefTarget { file: self.file, pointer: self.ptr.clone() }
+        RefTarget {
+            file: self.file,
+            pointer: self.ptr.clone(),
+        }
     }
 
     pub fn origin(&self) -> Origin {
@@ -29,53 +37,102 @@ impl<'a> At<'a> {
 
     pub fn get(&self, key: &str) -> Option<At<'a>> {
         let value = self.value.as_object()?.get(key)?;
-        Some(At { ws: self.ws, file: self.file, ptr: self.ptr.push(key), value })
+        Some(At {
+            ws: self.ws,
+            file: self.file,
+            ptr: self.ptr.push(key),
+            value,
+        })
     }
 
     /// Follows `$ref`s to the content; the value itself when it is not a reference.
     pub fn follow(&self) -> Option<At<'a>> {
-        let (t, value) = self.ws.follow(self.file, self.ptr.clone()).ok()?;
-        Some(At { ws: self.ws, file: t.file, ptr: t.pointer, value })
+        let Some(r) = self.value.get("$ref") else {
+            return Some(self.clone());
+        };
+        let (t, value) = self.ws.follow_ref(self.file, r.as_str()?).ok()?;
+        Some(At {
+            ws: self.ws,
+            file: t.file,
+            ptr: t.pointer,
+            value,
+        })
     }
 
     pub fn str(&self, key: &str) -> Option<String> {
-        self.value.get(key).and_then(Value::as_str).map(str::to_owned)
+        self.value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 
     pub fn strings(&self, key: &str) -> Vec<String> {
         self.value
             .get(key)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     pub fn entries(&self) -> Vec<(String, At<'a>)> {
-        let Some(map) = self.value.as_object() else { return Vec::new() };
+        let Some(map) = self.value.as_object() else {
+            return Vec::new();
+        };
         map.iter()
-            .map(|(k, v)| (k.clone(), At { ws: self.ws, file: self.file, ptr: self.ptr.push(k), value: v }))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    At {
+                        ws: self.ws,
+                        file: self.file,
+                        ptr: self.ptr.push(k),
+                        value: v,
+                    },
+                )
+            })
             .collect()
     }
 
     pub fn items(&self) -> Vec<At<'a>> {
-        let Some(items) = self.value.as_array() else { return Vec::new() };
+        let Some(items) = self.value.as_array() else {
+            return Vec::new();
+        };
         items
             .iter()
             .enumerate()
-            .map(|(i, v)| At { ws: self.ws, file: self.file, ptr: self.ptr.push_index(i), value: v })
+            .map(|(i, v)| At {
+                ws: self.ws,
+                file: self.file,
+                ptr: self.ptr.push_index(i),
+                value: v,
+            })
             .collect()
     }
 
     pub fn extensions(&self) -> Extensions {
         self.value
             .as_object()
-            .map(|m| m.iter().filter(|(k, _)| k.starts_with("x-")).map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| k.starts_with("x-"))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// Protocol bindings, with a referenced bindings object followed.
     pub fn bindings(&self) -> IndexMap<String, Value> {
-        let Some(b) = self.get("bindings").and_then(|b| b.follow()) else { return IndexMap::new() };
-        b.value.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+        let Some(b) = self.get("bindings").and_then(|b| b.follow()) else {
+            return IndexMap::new();
+        };
+        b.value
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
     }
 }

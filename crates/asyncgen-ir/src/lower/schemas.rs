@@ -2,6 +2,8 @@
 
 use std::collections::VecDeque;
 
+use rustc_hash::FxHashMap;
+
 use asyncgen_spec::{FileId, Pointer, RefTarget, Workspace};
 use serde_json::Value;
 
@@ -12,23 +14,34 @@ pub struct Collector<'a> {
     ws: &'a Workspace,
     pub store: SchemaStore,
     pending: VecDeque<RefTarget>,
+    /// `$ref` text, per file, → the entry it leads to: large documents repeat the same
+    /// references thousands of times.
+    resolved: FxHashMap<(FileId, &'a str), SchemaRef>,
 }
 
 pub fn origin(ws: &Workspace, file: FileId, pointer: &Pointer) -> Origin {
-    Origin { file: ws.file(file).display.clone(), pointer: pointer.as_str().to_owned() }
+    Origin {
+        file: ws.file(file).display.clone(),
+        pointer: pointer.as_str().to_owned(),
+    }
 }
 
 fn component_name(pointer: &Pointer) -> Option<String> {
-    let tokens: Vec<String> = pointer.tokens().collect();
+    let tokens: Vec<_> = pointer.tokens().collect();
     match tokens.as_slice() {
-        [c, s, name] if c == "components" && s == "schemas" => Some(name.clone()),
+        [c, s, name] if c == "components" && s == "schemas" => Some(name.to_string()),
         _ => None,
     }
 }
 
 impl<'a> Collector<'a> {
     pub fn new(ws: &'a Workspace) -> Self {
-        Collector { ws, store: SchemaStore::default(), pending: VecDeque::new() }
+        Collector {
+            ws,
+            store: SchemaStore::default(),
+            pending: VecDeque::new(),
+            resolved: FxHashMap::default(),
+        }
     }
 
     /// Adds the schema at (`file`, `pointer`), following a top-level `$ref` to the content it
@@ -41,13 +54,23 @@ impl<'a> Collector<'a> {
     }
 
     /// Adds a schema in a format other than JSON Schema, kept verbatim.
-    pub fn add_foreign(&mut self, file: FileId, pointer: &Pointer, format: &str) -> Option<SchemaRef> {
+    pub fn add_foreign(
+        &mut self,
+        file: FileId,
+        pointer: &Pointer,
+        format: &str,
+    ) -> Option<SchemaRef> {
         let value = pointer.lookup(self.ws.file(file).value.as_ref()?)?;
         let o = origin(self.ws, file, pointer);
         let key = SchemaRef::of(&o);
         self.store.insert(
             key.clone(),
-            SchemaEntry { origin: o, component: None, format: Some(format.to_owned()), schema: value.clone() },
+            SchemaEntry {
+                origin: o,
+                component: None,
+                format: Some(format.to_owned()),
+                schema: value.clone(),
+            },
         );
         Some(key)
     }
@@ -59,7 +82,12 @@ impl<'a> Collector<'a> {
             // A placeholder marks it taken so cycles stop here.
             self.store.insert(
                 key.clone(),
-                SchemaEntry { origin: o, component: component_name(&target.pointer), format: None, schema: Value::Null },
+                SchemaEntry {
+                    origin: o,
+                    component: component_name(&target.pointer),
+                    format: None,
+                    schema: Value::Null,
+                },
             );
             self.pending.push_back(target);
         }
@@ -68,7 +96,9 @@ impl<'a> Collector<'a> {
 
     fn drain(&mut self) {
         while let Some(target) = self.pending.pop_front() {
-            let Ok((_, value)) = self.ws.follow(target.file, target.pointer.clone()) else { continue };
+            let Ok((_, value)) = self.ws.follow(target.file, target.pointer.clone()) else {
+                continue;
+            };
             let schema = self.rewrite(target.file, value);
             let key = SchemaRef::of(&origin(self.ws, target.file, &target.pointer));
             if let Some(entry) = self.store.get_mut(&key) {
@@ -77,38 +107,54 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Copies a schema, replacing every `$ref` with the key of the entry it leads to.
-    fn rewrite(&mut self, file: FileId, value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get("$ref") {
-                    let resolved = self
-                        .ws
-                        .resolve_ref(file, r)
-                        .and_then(|t| self.ws.follow(t.file, t.pointer).map(|(t, _)| t));
-                    if let Ok(target) = resolved {
-                        let key = self.enqueue(target);
-                        let mut out = serde_json::Map::new();
-                        out.insert("$ref".to_owned(), Value::String(key.0));
-                        // Siblings of `$ref` (descriptions, nullable) are kept: 3.1 allows them.
-                        for (k, v) in map.iter().filter(|(k, _)| *k != "$ref") {
-                            out.insert(k.clone(), self.rewrite(file, v));
-                        }
-                        return Value::Object(out);
+    /// Copies a schema, replacing every `$ref` with the key of the entry it leads to. Cloning
+    /// first and patching in place keeps the maps' hashes instead of rebuilding them.
+    fn rewrite(&mut self, file: FileId, value: &'a Value) -> Value {
+        let mut copy = value.clone();
+        self.patch(file, value, &mut copy);
+        copy
+    }
+
+    fn patch(&mut self, file: FileId, original: &'a Value, copy: &mut Value) {
+        match (original, copy) {
+            (Value::Object(map), Value::Object(out)) => {
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(key) = self.resolve(file, r)
+                {
+                    out.insert("$ref".to_owned(), Value::String(key.0));
+                }
+                for (k, v) in map {
+                    // Instance data may hold a `$ref` key of its own: leave it verbatim.
+                    let data = matches!(
+                        k.as_str(),
+                        "$ref" | "examples" | "example" | "const" | "enum" | "default"
+                    );
+                    if !data
+                        && (v.is_object() || v.is_array())
+                        && let Some(slot) = out.get_mut(k)
+                    {
+                        self.patch(file, v, slot);
                     }
                 }
-                Value::Object(
-                    map.iter()
-                        .map(|(k, v)| {
-                            // Instance data may hold a `$ref` key of its own: copy it verbatim.
-                            let data = matches!(k.as_str(), "examples" | "example" | "const" | "enum" | "default");
-                            (k.clone(), if data { v.clone() } else { self.rewrite(file, v) })
-                        })
-                        .collect(),
-                )
             }
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.rewrite(file, v)).collect()),
-            other => other.clone(),
+            (Value::Array(items), Value::Array(out)) => {
+                for (v, slot) in items.iter().zip(out.iter_mut()) {
+                    if v.is_object() || v.is_array() {
+                        self.patch(file, v, slot);
+                    }
+                }
+            }
+            _ => {}
         }
+    }
+
+    fn resolve(&mut self, file: FileId, r: &'a str) -> Option<SchemaRef> {
+        if let Some(k) = self.resolved.get(&(file, r)) {
+            return Some(k.clone());
+        }
+        let (target, _) = self.ws.follow_ref(file, r).ok()?;
+        let key = self.enqueue(target);
+        self.resolved.insert((file, r), key.clone());
+        Some(key)
     }
 }

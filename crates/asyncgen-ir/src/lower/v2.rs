@@ -7,7 +7,11 @@ use super::{At, Ctx, Merged, unique};
 use crate::model::{Channel, Direction, Operation, Parameter};
 
 pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
-    for (address, item) in root.get("channels").map(|c| c.entries()).unwrap_or_default() {
+    for (address, item) in root
+        .get("channels")
+        .map(|c| c.entries())
+        .unwrap_or_default()
+    {
         let Some(item) = item.follow() else { continue };
         let parameters = parameters(ctx, &item);
         let mut channel = Channel {
@@ -23,10 +27,18 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
             extensions: item.extensions(),
             origin: item.origin(),
         };
-        for (verb, direction) in [("publish", Direction::Receive), ("subscribe", Direction::Send)] {
+        for (verb, direction) in [
+            ("publish", Direction::Receive),
+            ("subscribe", Direction::Send),
+        ] {
             let Some(op) = item.get(verb) else { continue };
             let merged = Merged::new(&op, false);
-            let key = unique(&ctx.operations, &merged.str("operationId").unwrap_or_else(|| format!("{address}_{verb}")));
+            let key = unique(
+                &ctx.operations,
+                &merged
+                    .str("operationId")
+                    .unwrap_or_else(|| format!("{address}_{verb}")),
+            );
             let mut messages = Vec::new();
             if let Some(message) = merged.get("message") {
                 let alternatives = match message.get("oneOf") {
@@ -35,7 +47,11 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
                 };
                 let many = alternatives.len() > 1;
                 for (i, m) in alternatives.iter().enumerate() {
-                    let fallback = if many { format!("{key}Message{}", i + 1) } else { format!("{key}Message") };
+                    let fallback = if many {
+                        format!("{key}Message{}", i + 1)
+                    } else {
+                        format!("{key}Message")
+                    };
                     if let Some(k) = ctx.message(m, &fallback) {
                         if !messages.contains(&k) {
                             messages.push(k.clone());
@@ -76,7 +92,9 @@ fn parameters<'a>(ctx: &mut Ctx<'a>, item: &At<'a>) -> IndexMap<String, Paramete
         .into_iter()
         .filter_map(|(name, p)| {
             let p = p.follow()?;
-            let schema = p.get("schema").and_then(|s| ctx.schemas.add(s.file, &s.ptr));
+            let schema = p
+                .get("schema")
+                .and_then(|s| ctx.schemas.add(s.file, &s.ptr));
             Some((
                 name,
                 Parameter {

@@ -13,13 +13,25 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
     let mut channel_keys: HashMap<RefTarget, String> = HashMap::new();
     // Location of each channel's message entry → message key.
     let mut entry_keys: HashMap<RefTarget, String> = HashMap::new();
-    for (key, ch) in root.get("channels").map(|c| c.entries()).unwrap_or_default() {
+    for (key, ch) in root
+        .get("channels")
+        .map(|c| c.entries())
+        .unwrap_or_default()
+    {
         let Some(content) = ch.follow() else { continue };
         channel_keys.insert(ch.target(), key.clone());
         channel_keys.insert(content.target(), key.clone());
         let mut messages = Vec::new();
-        for (mk, m) in content.get("messages").map(|m| m.entries()).unwrap_or_default() {
-            let fallback = if ctx.messages.contains_key(&mk) { format!("{key}_{mk}") } else { mk.clone() };
+        for (mk, m) in content
+            .get("messages")
+            .map(|m| m.entries())
+            .unwrap_or_default()
+        {
+            let fallback = if ctx.messages.contains_key(&mk) {
+                format!("{key}_{mk}")
+            } else {
+                mk.clone()
+            };
             if let Some(k) = ctx.message(&m, &fallback) {
                 entry_keys.insert(m.target(), k.clone());
                 if !messages.contains(&k) {
@@ -81,22 +93,39 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
         })
     };
 
-    for (key, op) in root.get("operations").map(|o| o.entries()).unwrap_or_default() {
+    for (key, op) in root
+        .get("operations")
+        .map(|o| o.entries())
+        .unwrap_or_default()
+    {
         let Some(op) = op.follow() else { continue };
         let merged = Merged::new(&op, true);
         let direction = match merged.str("action").as_deref() {
             Some("send") => Direction::Send,
             _ => Direction::Receive,
         };
-        let Some(channel) = merged.get("channel").and_then(&resolve_channel) else { continue };
+        let Some(channel) = merged.get("channel").and_then(&resolve_channel) else {
+            continue;
+        };
         let messages = match merged.get("messages") {
             Some(list) => message_keys(ctx, &list.items(), &entry_keys),
-            None => ctx.channels.get(&channel).map(|c| c.messages.clone()).unwrap_or_default(),
+            None => ctx
+                .channels
+                .get(&channel)
+                .map(|c| c.messages.clone())
+                .unwrap_or_default(),
         };
         let reply = merged.get("reply").and_then(At::follow).map(|r| Reply {
             channel: r.get("channel").and_then(|c| resolve_channel(&c)),
-            messages: message_keys(ctx, &r.get("messages").map(|m| m.items()).unwrap_or_default(), &entry_keys),
-            address_location: r.get("address").and_then(|a| a.follow()).and_then(|a| a.str("location")),
+            messages: message_keys(
+                ctx,
+                &r.get("messages").map(|m| m.items()).unwrap_or_default(),
+                &entry_keys,
+            ),
+            address_location: r
+                .get("address")
+                .and_then(|a| a.follow())
+                .and_then(|a| a.str("location")),
         });
         let security = ctx.security(merged.get("security"), &key);
         let key = unique(&ctx.operations, &key);
@@ -122,7 +151,11 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
 
 /// Keys of referenced messages: through the channel entry when referenced that way, else by
 /// the content they lead to (lowering it if no channel carried it).
-fn message_keys<'a>(ctx: &mut Ctx<'a>, refs: &[At<'a>], entry_keys: &HashMap<RefTarget, String>) -> Vec<String> {
+fn message_keys<'a>(
+    ctx: &mut Ctx<'a>,
+    refs: &[At<'a>],
+    entry_keys: &HashMap<RefTarget, String>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for m in refs {
         let direct = m

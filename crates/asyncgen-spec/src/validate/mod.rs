@@ -19,28 +19,51 @@ use walk::Walker;
 pub fn validate(ws: &Workspace, diags: &mut Diagnostics) -> Option<Version> {
     let root = ws.root().value.as_ref()?;
     let Some(map) = root.as_object() else {
-        let msg = format!("the document must be a mapping, found {}", walk::type_name(root));
+        let msg = format!(
+            "the document must be a mapping, found {}",
+            walk::type_name(root)
+        );
         diags.push(ws.diag(Code::RootNotObject, msg, FileId(0), Pointer::root()));
         return None;
     };
     let version = match map.get("asyncapi") {
         None => {
-            let d = ws.diag(Code::MissingVersion, "missing `asyncapi` field: which AsyncAPI version is this?", FileId(0), Pointer::root());
-            diags.push(d.with_help("start the document with `asyncapi: 3.1.0` (or the 2.x version it follows)"));
+            let d = ws.diag(
+                Code::MissingVersion,
+                "missing `asyncapi` field: which AsyncAPI version is this?",
+                FileId(0),
+                Pointer::root(),
+            );
+            diags.push(d.with_help(
+                "start the document with `asyncapi: 3.1.0` (or the 2.x version it follows)",
+            ));
             return None;
         }
         Some(Value::String(s)) => match Version::parse(s).filter(|v| v.is_known()) {
             Some(v) => v,
             None => {
                 let msg = format!("unknown AsyncAPI version `{s}`");
-                let d = ws.diag(Code::UnknownVersion, msg, FileId(0), Pointer::root().push("asyncapi"));
+                let d = ws.diag(
+                    Code::UnknownVersion,
+                    msg,
+                    FileId(0),
+                    Pointer::root().push("asyncapi"),
+                );
                 diags.push(d.with_help(format!("supported versions: {}", Version::known_list())));
                 return None;
             }
         },
         Some(other) => {
-            let msg = format!("`asyncapi` must be a version string, found {}", walk::type_name(other));
-            let d = ws.diag(Code::WrongType, msg, FileId(0), Pointer::root().push("asyncapi"));
+            let msg = format!(
+                "`asyncapi` must be a version string, found {}",
+                walk::type_name(other)
+            );
+            let d = ws.diag(
+                Code::WrongType,
+                msg,
+                FileId(0),
+                Pointer::root().push("asyncapi"),
+            );
             diags.push(d.with_help("quote the version: `asyncapi: '2.6.0'`"));
             return None;
         }
@@ -51,8 +74,12 @@ pub fn validate(ws: &Workspace, diags: &mut Diagnostics) -> Option<Version> {
         .and_then(Value::as_object)
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
-    let table = if version.is_v3() { &rules::ROOT3 } else { &rules::ROOT2 };
-    w.check_obj(FileId(0), &Pointer::root(), root, table);
+    let table = if version.is_v3() {
+        &rules::ROOT3
+    } else {
+        &rules::ROOT2
+    };
+    w.check_obj(FileId(0), walk::Loc::Ptr(&Pointer::root()), root, table);
     if version.is_v3() {
         semantic::check_v3(&mut w, root);
     } else {

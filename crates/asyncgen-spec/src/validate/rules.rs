@@ -61,11 +61,19 @@ impl Obj {
 }
 
 const fn f(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, required: false }
+    Field {
+        name,
+        kind,
+        required: false,
+    }
 }
 
 const fn req(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, required: true }
+    Field {
+        name,
+        kind,
+        required: true,
+    }
 }
 
 pub const SECURITY_TYPES: &[&str] = &[
@@ -88,7 +96,11 @@ pub const SECURITY_TYPES: &[&str] = &[
 
 pub static CONTACT: Obj = Obj {
     name: "Contact",
-    fields: &[f("name", Kind::Str), f("url", Kind::Str), f("email", Kind::Str)],
+    fields: &[
+        f("name", Kind::Str),
+        f("url", Kind::Str),
+        f("email", Kind::Str),
+    ],
     misplaced: &[],
 };
 
@@ -160,7 +172,10 @@ pub static SECURITY_SCHEME: Obj = Obj {
         req("type", Kind::OneOf(SECURITY_TYPES)),
         f("description", Kind::Str),
         f("name", Kind::Str),
-        f("in", Kind::OneOf(&["user", "password", "query", "header", "cookie"])),
+        f(
+            "in",
+            Kind::OneOf(&["user", "password", "query", "header", "cookie"]),
+        ),
         f("scheme", Kind::Str),
         f("bearerFormat", Kind::Str),
         f("flows", Kind::Obj(&OAUTH_FLOWS)),
@@ -194,8 +209,14 @@ pub static INFO2: Obj = Obj {
         f("license", Kind::Obj(&LICENSE)),
     ],
     misplaced: &[
-        ("tags", "`info.tags` is AsyncAPI 3.x; in 2.x tags sit at the document root"),
-        ("externalDocs", "`info.externalDocs` is AsyncAPI 3.x; in 2.x it sits at the document root"),
+        (
+            "tags",
+            "`info.tags` is AsyncAPI 3.x; in 2.x tags sit at the document root",
+        ),
+        (
+            "externalDocs",
+            "`info.externalDocs` is AsyncAPI 3.x; in 2.x it sits at the document root",
+        ),
     ],
 };
 
@@ -213,13 +234,20 @@ pub static SERVER2: Obj = Obj {
     ],
     misplaced: &[
         ("host", "`host` is AsyncAPI 3.x; a 2.x server has `url`"),
-        ("pathname", "`pathname` is AsyncAPI 3.x; a 2.x server has `url`"),
+        (
+            "pathname",
+            "`pathname` is AsyncAPI 3.x; a 2.x server has `url`",
+        ),
     ],
 };
 
 pub static PARAMETER2: Obj = Obj {
     name: "Parameter",
-    fields: &[f("description", Kind::Str), f("schema", Kind::Schema), f("location", Kind::Str)],
+    fields: &[
+        f("description", Kind::Str),
+        f("schema", Kind::Schema),
+        f("location", Kind::Str),
+    ],
     misplaced: &[],
 };
 
@@ -293,9 +321,18 @@ pub static OPERATION2: Obj = Obj {
         f("message", Kind::OperationMessage2),
     ],
     misplaced: &[
-        ("messages", "AsyncAPI 2.x operations take one `message` (use `oneOf` for several)"),
-        ("action", "`action` is AsyncAPI 3.x; in 2.x the key `publish` or `subscribe` says it"),
-        ("channel", "`channel` is AsyncAPI 3.x; a 2.x operation sits inside its channel"),
+        (
+            "messages",
+            "AsyncAPI 2.x operations take one `message` (use `oneOf` for several)",
+        ),
+        (
+            "action",
+            "`action` is AsyncAPI 3.x; in 2.x the key `publish` or `subscribe` says it",
+        ),
+        (
+            "channel",
+            "`channel` is AsyncAPI 3.x; a 2.x operation sits inside its channel",
+        ),
     ],
 };
 
@@ -311,8 +348,14 @@ pub static CHANNEL2: Obj = Obj {
         f("bindings", Kind::Bindings),
     ],
     misplaced: &[
-        ("address", "`address` is AsyncAPI 3.x; in 2.x the channel's key is its address"),
-        ("messages", "`messages` on a channel is AsyncAPI 3.x; in 2.x use `publish`/`subscribe` with `message`"),
+        (
+            "address",
+            "`address` is AsyncAPI 3.x; in 2.x the channel's key is its address",
+        ),
+        (
+            "messages",
+            "`messages` on a channel is AsyncAPI 3.x; in 2.x use `publish`/`subscribe` with `message`",
+        ),
         ("title", "`title` on a channel is AsyncAPI 3.x"),
         ("summary", "`summary` on a channel is AsyncAPI 3.x"),
     ],
@@ -329,7 +372,10 @@ pub static COMPONENTS2: Obj = Obj {
         f("securitySchemes", Kind::Map(&Kind::RefOr(&SECURITY_SCHEME))),
         f("parameters", Kind::Map(&Kind::RefOr(&PARAMETER2))),
         f("correlationIds", Kind::Map(&Kind::RefOr(&CORRELATION_ID))),
-        f("operationTraits", Kind::Map(&Kind::RefOr(&OPERATION_TRAIT2))),
+        f(
+            "operationTraits",
+            Kind::Map(&Kind::RefOr(&OPERATION_TRAIT2)),
+        ),
         f("messageTraits", Kind::Map(&Kind::RefOr(&MESSAGE_TRAIT2))),
         f("serverBindings", Kind::Map(&Kind::Bindings)),
         f("channelBindings", Kind::Map(&Kind::Bindings)),
@@ -339,7 +385,10 @@ pub static COMPONENTS2: Obj = Obj {
     misplaced: &[
         ("operations", "`components.operations` is AsyncAPI 3.x"),
         ("replies", "`components.replies` is AsyncAPI 3.x"),
-        ("replyAddresses", "`components.replyAddresses` is AsyncAPI 3.x"),
+        (
+            "replyAddresses",
+            "`components.replyAddresses` is AsyncAPI 3.x",
+        ),
     ],
 };
 
@@ -356,7 +405,10 @@ pub static ROOT2: Obj = Obj {
         f("tags", Kind::Array(&Kind::Obj(&TAG))),
         f("externalDocs", Kind::RefOr(&EXTERNAL_DOCS)),
     ],
-    misplaced: &[("operations", "`operations` at the root is AsyncAPI 3.x; in 2.x operations sit in channels as `publish`/`subscribe`")],
+    misplaced: &[(
+        "operations",
+        "`operations` at the root is AsyncAPI 3.x; in 2.x operations sit in channels as `publish`/`subscribe`",
+    )],
 };
 
 // ---- AsyncAPI 3.x ----
@@ -392,7 +444,10 @@ pub static SERVER3: Obj = Obj {
         f("externalDocs", Kind::RefOr(&EXTERNAL_DOCS)),
         f("bindings", Kind::Bindings),
     ],
-    misplaced: &[("url", "`url` is AsyncAPI 2.x; a 3.x server has `host` (and `pathname`)")],
+    misplaced: &[(
+        "url",
+        "`url` is AsyncAPI 2.x; a 3.x server has `host` (and `pathname`)",
+    )],
 };
 
 pub static PARAMETER3: Obj = Obj {
@@ -404,7 +459,10 @@ pub static PARAMETER3: Obj = Obj {
         f("examples", Kind::StrArray),
         f("location", Kind::Str),
     ],
-    misplaced: &[("schema", "`schema` on a parameter is AsyncAPI 2.x; 3.x parameters take `enum`, `default` and `examples` directly")],
+    misplaced: &[(
+        "schema",
+        "`schema` on a parameter is AsyncAPI 2.x; 3.x parameters take `enum`, `default` and `examples` directly",
+    )],
 };
 
 pub static MESSAGE_TRAIT3: Obj = Obj {
@@ -422,7 +480,10 @@ pub static MESSAGE_TRAIT3: Obj = Obj {
         f("bindings", Kind::Bindings),
         f("examples", Kind::Array(&Kind::Obj(&MESSAGE_EXAMPLE))),
     ],
-    misplaced: &[("messageId", "`messageId` is AsyncAPI 2.x; in 3.x a message is identified by its key")],
+    misplaced: &[(
+        "messageId",
+        "`messageId` is AsyncAPI 2.x; in 3.x a message is identified by its key",
+    )],
 };
 
 pub static MESSAGE3: Obj = Obj {
@@ -443,8 +504,14 @@ pub static MESSAGE3: Obj = Obj {
         f("traits", Kind::Array(&Kind::RefOr(&MESSAGE_TRAIT3))),
     ],
     misplaced: &[
-        ("messageId", "`messageId` is AsyncAPI 2.x; in 3.x a message is identified by its key"),
-        ("schemaFormat", "in 3.x `schemaFormat` moved into a Multi Format Schema Object under `payload`"),
+        (
+            "messageId",
+            "`messageId` is AsyncAPI 2.x; in 3.x a message is identified by its key",
+        ),
+        (
+            "schemaFormat",
+            "in 3.x `schemaFormat` moved into a Multi Format Schema Object under `payload`",
+        ),
     ],
 };
 
@@ -495,8 +562,14 @@ pub static OPERATION3: Obj = Obj {
         f("reply", Kind::RefOr(&REPLY3)),
     ],
     misplaced: &[
-        ("operationId", "`operationId` is AsyncAPI 2.x; in 3.x an operation is identified by its key"),
-        ("message", "`message` is AsyncAPI 2.x; 3.x operations list `messages` as references"),
+        (
+            "operationId",
+            "`operationId` is AsyncAPI 2.x; in 3.x an operation is identified by its key",
+        ),
+        (
+            "message",
+            "`message` is AsyncAPI 2.x; 3.x operations list `messages` as references",
+        ),
     ],
 };
 
@@ -515,8 +588,14 @@ pub static CHANNEL3: Obj = Obj {
         f("bindings", Kind::Bindings),
     ],
     misplaced: &[
-        ("publish", "`publish` is AsyncAPI 2.x; in 3.x declare an operation with `action: receive` under `operations`"),
-        ("subscribe", "`subscribe` is AsyncAPI 2.x; in 3.x declare an operation with `action: send` under `operations`"),
+        (
+            "publish",
+            "`publish` is AsyncAPI 2.x; in 3.x declare an operation with `action: receive` under `operations`",
+        ),
+        (
+            "subscribe",
+            "`subscribe` is AsyncAPI 2.x; in 3.x declare an operation with `action: send` under `operations`",
+        ),
     ],
 };
 
@@ -536,7 +615,10 @@ pub static COMPONENTS3: Obj = Obj {
         f("replyAddresses", Kind::Map(&Kind::RefOr(&REPLY_ADDRESS3))),
         f("externalDocs", Kind::Map(&Kind::RefOr(&EXTERNAL_DOCS))),
         f("tags", Kind::Map(&Kind::RefOr(&TAG))),
-        f("operationTraits", Kind::Map(&Kind::RefOr(&OPERATION_TRAIT3))),
+        f(
+            "operationTraits",
+            Kind::Map(&Kind::RefOr(&OPERATION_TRAIT3)),
+        ),
         f("messageTraits", Kind::Map(&Kind::RefOr(&MESSAGE_TRAIT3))),
         f("serverBindings", Kind::Map(&Kind::Bindings)),
         f("channelBindings", Kind::Map(&Kind::Bindings)),
@@ -560,7 +642,10 @@ pub static ROOT3: Obj = Obj {
     ],
     misplaced: &[
         ("tags", "in AsyncAPI 3.x `tags` moved into `info`"),
-        ("externalDocs", "in AsyncAPI 3.x `externalDocs` moved into `info`"),
+        (
+            "externalDocs",
+            "in AsyncAPI 3.x `externalDocs` moved into `info`",
+        ),
     ],
 };
 

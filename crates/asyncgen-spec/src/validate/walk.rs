@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use rustc_hash::FxHashSet;
+
 use serde_json::Value;
 
 use super::rules::{Kind, Obj};
@@ -10,9 +12,30 @@ use crate::pointer::Pointer;
 use crate::source::FileId;
 use crate::workspace::{RefError, RefTarget, Workspace};
 
-const SCHEMA_TYPES: &[&str] = &["array", "boolean", "integer", "null", "number", "object", "string"];
+const SCHEMA_TYPES: &[&str] = &[
+    "array", "boolean", "integer", "null", "number", "object", "string",
+];
 
-/// What a visited reference target was checked as: an object table (by address) or a schema.
+/// A location being walked, built without allocating; turned into a [`Pointer`] only when a
+/// diagnostic needs one.
+#[derive(Clone, Copy)]
+pub enum Loc<'p> {
+    Ptr(&'p Pointer),
+    Key(&'p Loc<'p>, &'p str),
+    Index(&'p Loc<'p>, usize),
+}
+
+impl Loc<'_> {
+    pub fn pointer(&self) -> Pointer {
+        match self {
+            Loc::Ptr(p) => (*p).clone(),
+            Loc::Key(parent, k) => parent.pointer().push(k),
+            Loc::Index(parent, i) => parent.pointer().push_index(*i),
+        }
+    }
+}
+
+/// What a visited node was checked as: an object table (by address) or a schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Checked {
     Obj(usize),
@@ -22,7 +45,9 @@ enum Checked {
 pub struct Walker<'a> {
     pub ws: &'a Workspace,
     pub diags: &'a mut Diagnostics,
-    visited: HashSet<(RefTarget, Checked)>,
+    /// Nodes already checked, by address: values do not move while the workspace is borrowed,
+    /// so a node reached directly and again through `$ref` is walked once.
+    visited: FxHashSet<(usize, Checked)>,
     /// Security scheme names of the root document, for 2.x security requirements.
     pub scheme_names: HashSet<String>,
 }
@@ -53,16 +78,38 @@ pub fn is_json_schema_format(format: &str) -> bool {
 
 impl<'a> Walker<'a> {
     pub fn new(ws: &'a Workspace, diags: &'a mut Diagnostics) -> Self {
-        Walker { ws, diags, visited: HashSet::new(), scheme_names: HashSet::new() }
+        Walker {
+            ws,
+            diags,
+            visited: FxHashSet::default(),
+            scheme_names: HashSet::new(),
+        }
     }
 
-    pub fn emit(&mut self, code: Code, message: impl Into<String>, file: FileId, ptr: &Pointer) -> &mut Diagnostic {
-        let d = self.ws.diag(code, message, file, ptr.clone());
+    pub fn emit(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        file: FileId,
+        ptr: Loc<'_>,
+    ) -> &mut Diagnostic {
+        let d = self.ws.diag(code, message, file, ptr.pointer());
         self.diags.push(d);
         self.diags.iter_mut().last().expect("just pushed")
     }
 
-    fn wrong_type(&mut self, file: FileId, ptr: &Pointer, expected: &str, found: &Value) {
+    /// Like [`Self::emit`] for a location already held as a pointer.
+    pub fn emit_ptr(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        file: FileId,
+        ptr: &Pointer,
+    ) -> &mut Diagnostic {
+        self.emit(code, message, file, Loc::Ptr(ptr))
+    }
+
+    fn wrong_type(&mut self, file: FileId, ptr: Loc<'_>, expected: &str, found: &Value) {
         let msg = format!("expected {expected}, found {}", type_name(found));
         let d = self.emit(Code::WrongType, msg, file, ptr);
         if matches!(found, Value::Number(_)) && expected == "a string" {
@@ -71,30 +118,35 @@ impl<'a> Walker<'a> {
     }
 
     /// Follows a Reference Object, reporting why it fails at its `$ref`.
-    pub fn follow(&mut self, file: FileId, ptr: &Pointer, value: &'a Value) -> Option<(RefTarget, &'a Value)> {
-        let ref_ptr = ptr.push("$ref");
-        let Some(raw) = value.get("$ref") else { return None };
+    pub fn follow(
+        &mut self,
+        file: FileId,
+        ptr: Loc<'_>,
+        value: &'a Value,
+    ) -> Option<(RefTarget, &'a Value)> {
+        let ref_ptr = Loc::Key(&ptr, "$ref");
+        let raw = value.get("$ref")?;
         let Some(raw) = raw.as_str() else {
-            self.ref_error(file, &ref_ptr, "", RefError::NotString);
+            self.ref_error(file, ref_ptr, "", RefError::NotString);
             return None;
         };
         let first = match self.ws.resolve_ref(file, raw) {
             Ok(t) => t,
             Err(e) => {
-                self.ref_error(file, &ref_ptr, raw, e);
+                self.ref_error(file, ref_ptr, raw, e);
                 return None;
             }
         };
         match self.ws.follow(first.file, first.pointer.clone()) {
             Ok(found) => Some(found),
             Err(e) => {
-                self.ref_error(file, &ref_ptr, raw, e);
+                self.ref_error(file, ref_ptr, raw, e);
                 None
             }
         }
     }
 
-    fn ref_error(&mut self, file: FileId, ptr: &Pointer, raw: &str, e: RefError) {
+    fn ref_error(&mut self, file: FileId, ptr: Loc<'_>, raw: &str, e: RefError) {
         let mut code = e.code();
         let local_ref = crate::workspace::split_ref(raw).is_ok_and(|(path, _)| path.is_empty());
         if matches!(e, RefError::MissingTarget { .. }) && local_ref {
@@ -103,22 +155,28 @@ impl<'a> Walker<'a> {
             let parts: Vec<&str> = local.split('/').skip(1).collect();
             code = match parts.as_slice() {
                 ["channels", _] => Code::MissingChannel,
-                ["channels", _, "messages", _] | ["components", "messages", _] => Code::MissingMessage,
+                ["channels", _, "messages", _] | ["components", "messages", _] => {
+                    Code::MissingMessage
+                }
                 ["servers", _] => Code::MissingServer,
                 ["components", "securitySchemes", _] => Code::MissingSecurityScheme,
                 _ => code,
             };
         }
-        let mut d = self.ws.diag(code, e.to_string(), file, ptr.clone());
+        let mut d = self.ws.diag(code, e.to_string(), file, ptr.pointer());
         d.help = match e {
-            RefError::BadPointer { .. } => Some("write references as `#/components/schemas/Name` or `file.yml#/path`".to_owned()),
-            RefError::Remote(_) => Some("download the document and reference it by a relative path".to_owned()),
+            RefError::BadPointer { .. } => Some(
+                "write references as `#/components/schemas/Name` or `file.yml#/path`".to_owned(),
+            ),
+            RefError::Remote(_) => {
+                Some("download the document and reference it by a relative path".to_owned())
+            }
             _ => None,
         };
         self.diags.push(d);
     }
 
-    pub fn check(&mut self, file: FileId, ptr: &Pointer, value: &'a Value, kind: &'static Kind) {
+    pub fn check(&mut self, file: FileId, ptr: Loc<'_>, value: &'a Value, kind: &'static Kind) {
         match kind {
             Kind::Any => {}
             Kind::Str => {
@@ -144,7 +202,7 @@ impl<'a> Walker<'a> {
             Kind::StrArray => match value.as_array() {
                 Some(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        self.check(file, &ptr.push_index(i), item, &Kind::Str);
+                        self.check(file, Loc::Index(&ptr, i), item, &Kind::Str);
                     }
                 }
                 None => self.wrong_type(file, ptr, "a list of strings", value),
@@ -161,10 +219,7 @@ impl<'a> Walker<'a> {
             Kind::RefOr(obj) => {
                 if is_ref(value) {
                     if let Some((target, v)) = self.follow(file, ptr, value) {
-                        let addr = *obj as *const Obj as usize;
-                        if self.visited.insert((target.clone(), Checked::Obj(addr))) {
-                            self.check_obj(target.file, &target.pointer, v, obj);
-                        }
+                        self.check_obj(target.file, Loc::Ptr(&target.pointer), v, obj);
                     }
                 } else {
                     self.check_obj(file, ptr, value, obj);
@@ -174,13 +229,18 @@ impl<'a> Walker<'a> {
                 if is_ref(value) {
                     self.follow(file, ptr, value);
                 } else {
-                    self.emit(Code::WrongType, format!("expected a reference (`$ref`), found {}", type_name(value)), file, ptr);
+                    self.emit(
+                        Code::WrongType,
+                        format!("expected a reference (`$ref`), found {}", type_name(value)),
+                        file,
+                        ptr,
+                    );
                 }
             }
             Kind::Map(inner) => match value.as_object() {
                 Some(map) => {
                     for (k, v) in map {
-                        self.check(file, &ptr.push(k), v, inner);
+                        self.check(file, Loc::Key(&ptr, k), v, inner);
                     }
                 }
                 None => self.wrong_type(file, ptr, "a mapping", value),
@@ -188,7 +248,7 @@ impl<'a> Walker<'a> {
             Kind::Array(inner) => match value.as_array() {
                 Some(items) => {
                     for (i, v) in items.iter().enumerate() {
-                        self.check(file, &ptr.push_index(i), v, inner);
+                        self.check(file, Loc::Index(&ptr, i), v, inner);
                     }
                 }
                 None => self.wrong_type(file, ptr, "a list", value),
@@ -201,10 +261,20 @@ impl<'a> Walker<'a> {
                     match alternatives.as_array() {
                         Some(items) => {
                             for (i, item) in items.iter().enumerate() {
-                                self.check(file, &ptr.push("oneOf").push_index(i), item, &super::rules::MESSAGE2_OR_REF);
+                                self.check(
+                                    file,
+                                    Loc::Index(&Loc::Key(&ptr, "oneOf"), i),
+                                    item,
+                                    &super::rules::MESSAGE2_OR_REF,
+                                );
                             }
                         }
-                        None => self.wrong_type(file, &ptr.push("oneOf"), "a list of messages", alternatives),
+                        None => self.wrong_type(
+                            file,
+                            Loc::Key(&ptr, "oneOf"),
+                            "a list of messages",
+                            alternatives,
+                        ),
                     }
                 } else {
                     self.check(file, ptr, value, &super::rules::MESSAGE2_OR_REF);
@@ -216,7 +286,12 @@ impl<'a> Walker<'a> {
                 } else if let Some(map) = value.as_object() {
                     for (k, v) in map {
                         if !(v.is_object() || k.starts_with("x-")) {
-                            self.wrong_type(file, &ptr.push(k), "a mapping of binding fields", v);
+                            self.wrong_type(
+                                file,
+                                Loc::Key(&ptr, k),
+                                "a mapping of binding fields",
+                                v,
+                            );
                         }
                     }
                 } else {
@@ -226,17 +301,31 @@ impl<'a> Walker<'a> {
         }
     }
 
-    pub fn check_obj(&mut self, file: FileId, ptr: &Pointer, value: &'a Value, obj: &'static Obj) {
+    fn first_visit(&mut self, value: &Value, how: Checked) -> bool {
+        self.visited.insert((value as *const Value as usize, how))
+    }
+
+    pub fn check_obj(&mut self, file: FileId, ptr: Loc<'_>, value: &'a Value, obj: &'static Obj) {
+        if !self.first_visit(value, Checked::Obj(obj as *const Obj as usize)) {
+            return;
+        }
         let Some(map) = value.as_object() else {
-            let msg = format!("expected {} Object (a mapping), found {}", obj.name, type_name(value));
+            let msg = format!(
+                "expected {} Object (a mapping), found {}",
+                obj.name,
+                type_name(value)
+            );
             self.emit(Code::WrongType, msg, file, ptr);
             return;
         };
         for field in obj.fields.iter().filter(|f| f.required) {
             if !map.contains_key(field.name) {
-                let msg = format!("{} Object is missing required field `{}`", obj.name, field.name);
+                let msg = format!(
+                    "{} Object is missing required field `{}`",
+                    obj.name, field.name
+                );
                 let d = self.emit(Code::MissingField, msg, file, ptr);
-                d.location.at_key = !ptr.is_root();
+                d.location.at_key = !matches!(ptr, Loc::Ptr(p) if p.is_root());
             }
         }
         // A non-JSON-Schema payload (Avro, RAML, ...) is not checked as JSON Schema.
@@ -245,17 +334,17 @@ impl<'a> Walker<'a> {
             .and_then(Value::as_str)
             .is_some_and(|f| !is_json_schema_format(f));
         for (key, v) in map {
-            let here = ptr.push(key);
+            let here = Loc::Key(&ptr, key);
             if let Some(field) = obj.field(key) {
                 if foreign_schema && matches!(field.kind, Kind::Payload) {
                     continue;
                 }
-                self.check(file, &here, v, &field.kind);
+                self.check(file, here, v, &field.kind);
             } else if key.starts_with("x-") {
                 // Extensions are free-form unless a known one (checked by `extensions`).
             } else if let Some((_, hint)) = obj.misplaced.iter().find(|(name, _)| *name == key) {
                 let msg = format!("`{key}` does not belong in {} Object here", obj.name);
-                let d = self.emit(Code::MisplacedField, msg, file, &here);
+                let d = self.emit(Code::MisplacedField, msg, file, here);
                 d.location.at_key = true;
                 d.help = Some((*hint).to_owned());
             } else {
@@ -267,7 +356,7 @@ impl<'a> Walker<'a> {
                     .filter(|(score, _)| *score > 0.85)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
                     .map(|(_, name)| name);
-                let d = self.emit(Code::UnexpectedField, msg, file, &here);
+                let d = self.emit(Code::UnexpectedField, msg, file, here);
                 d.location.at_key = true;
                 d.help = Some(match suggestion {
                     Some(s) => format!("did you mean `{s}`? Custom fields must start with `x-`"),
@@ -277,27 +366,30 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn check_payload(&mut self, file: FileId, ptr: &Pointer, value: &'a Value) {
-        let multi = value
-            .as_object()
-            .filter(|m| m.contains_key("schemaFormat") && m.contains_key("schema") && !m.contains_key("$ref"));
+    fn check_payload(&mut self, file: FileId, ptr: Loc<'_>, value: &'a Value) {
+        let multi = value.as_object().filter(|m| {
+            m.contains_key("schemaFormat") && m.contains_key("schema") && !m.contains_key("$ref")
+        });
         match multi {
-            Some(m) => {
-                match m.get("schemaFormat").and_then(Value::as_str) {
-                    Some(fmt) if is_json_schema_format(fmt) => {
-                        if let Some(schema) = m.get("schema") {
-                            self.check_schema(file, &ptr.push("schema"), schema);
-                        }
+            Some(m) => match m.get("schemaFormat").and_then(Value::as_str) {
+                Some(fmt) if is_json_schema_format(fmt) => {
+                    if let Some(schema) = m.get("schema") {
+                        self.check_schema(file, Loc::Key(&ptr, "schema"), schema);
                     }
-                    Some(_) => {}
-                    None => self.wrong_type(file, &ptr.push("schemaFormat"), "a string", &m["schemaFormat"]),
                 }
-            }
+                Some(_) => {}
+                None => self.wrong_type(
+                    file,
+                    Loc::Key(&ptr, "schemaFormat"),
+                    "a string",
+                    &m["schemaFormat"],
+                ),
+            },
             None => self.check_schema(file, ptr, value),
         }
     }
 
-    pub fn check_schema(&mut self, file: FileId, ptr: &Pointer, value: &'a Value) {
+    pub fn check_schema(&mut self, file: FileId, ptr: Loc<'_>, value: &'a Value) {
         let map = match value {
             Value::Bool(_) => return,
             Value::Object(map) => map,
@@ -307,116 +399,140 @@ impl<'a> Walker<'a> {
             }
         };
         if map.contains_key("$ref") {
-            if let Some((target, v)) = self.follow(file, ptr, value)
-                && self.visited.insert((target.clone(), Checked::Schema))
-            {
-                self.check_schema(target.file, &target.pointer, v);
+            if let Some((target, v)) = self.follow(file, ptr, value) {
+                self.check_schema(target.file, Loc::Ptr(&target.pointer), v);
             }
             return;
         }
+        if !self.first_visit(value, Checked::Schema) {
+            return;
+        }
         for (key, v) in map {
-            let here = ptr.push(key);
+            let here = Loc::Key(&ptr, key);
             match key.as_str() {
                 "type" => match v {
-                    Value::String(s) => self.schema_type(file, &here, s),
+                    Value::String(s) => self.schema_type(file, here, s),
                     Value::Array(items) => {
                         for (i, item) in items.iter().enumerate() {
                             match item.as_str() {
-                                Some(s) => self.schema_type(file, &here.push_index(i), s),
-                                None => self.wrong_type(file, &here.push_index(i), "a type name", item),
+                                Some(s) => self.schema_type(file, Loc::Index(&here, i), s),
+                                None => {
+                                    self.wrong_type(file, Loc::Index(&here, i), "a type name", item)
+                                }
                             }
                         }
                     }
-                    other => self.wrong_type(file, &here, "a type name or a list of them", other),
+                    other => self.wrong_type(file, here, "a type name or a list of them", other),
                 },
-                "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas" => {
-                    match v.as_object() {
-                        Some(m) => {
-                            for (k, s) in m {
-                                self.check_schema(file, &here.push(k), s);
-                            }
+                "properties" | "patternProperties" | "definitions" | "$defs"
+                | "dependentSchemas" => match v.as_object() {
+                    Some(m) => {
+                        for (k, s) in m {
+                            self.check_schema(file, Loc::Key(&here, k), s);
                         }
-                        None => self.wrong_type(file, &here, "a mapping of schemas", v),
                     }
+                    None => self.wrong_type(file, here, "a mapping of schemas", v),
+                },
+                "items" if v.is_array() => self.schema_list(file, here, v, false),
+                "items"
+                | "additionalItems"
+                | "additionalProperties"
+                | "unevaluatedProperties"
+                | "unevaluatedItems"
+                | "contains"
+                | "propertyNames"
+                | "not"
+                | "if"
+                | "then"
+                | "else" => self.check_schema(file, here, v),
+                "allOf" | "anyOf" | "oneOf" => self.schema_list(file, here, v, true),
+                "prefixItems" => self.schema_list(file, here, v, false),
+                "required" => self.check(file, here, v, &Kind::StrArray),
+                "enum" if !v.is_array() => self.wrong_type(file, here, "a list of values", v),
+                "nullable" | "deprecated" | "readOnly" | "writeOnly" | "uniqueItems"
+                    if !v.is_boolean() =>
+                {
+                    self.wrong_type(file, here, "a boolean", v)
                 }
-                "items" if v.is_array() => self.schema_list(file, &here, v, false),
-                "items" | "additionalItems" | "additionalProperties" | "unevaluatedProperties"
-                | "unevaluatedItems" | "contains" | "propertyNames" | "not" | "if" | "then"
-                | "else" => self.check_schema(file, &here, v),
-                "allOf" | "anyOf" | "oneOf" => self.schema_list(file, &here, v, true),
-                "prefixItems" => self.schema_list(file, &here, v, false),
-                "required" => self.check(file, &here, v, &Kind::StrArray),
-                "enum" => {
-                    if !v.is_array() {
-                        self.wrong_type(file, &here, "a list of values", v);
-                    }
+                // draft-04 style boolean exclusive bounds are common in the wild.
+                "exclusiveMinimum" | "exclusiveMaximum" if !(v.is_number() || v.is_boolean()) => {
+                    self.wrong_type(file, here, "a number", v)
                 }
-                "nullable" | "deprecated" | "readOnly" | "writeOnly" | "uniqueItems" => {
-                    if !v.is_boolean() {
-                        self.wrong_type(file, &here, "a boolean", v);
-                    }
+                "minimum" | "maximum" | "multipleOf" | "minLength" | "maxLength" | "minItems"
+                | "maxItems" | "minProperties" | "maxProperties"
+                    if !v.is_number() =>
+                {
+                    self.wrong_type(file, here, "a number", v)
                 }
-                "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf"
-                | "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties"
-                | "maxProperties" => {
-                    // draft-04 style boolean exclusive bounds are common in the wild.
-                    if !(v.is_number() || (key.starts_with("exclusive") && v.is_boolean())) {
-                        self.wrong_type(file, &here, "a number", v);
-                    }
+                "title" | "description" | "format" | "pattern" => {
+                    self.check(file, here, v, &Kind::Str)
                 }
-                "title" | "description" | "format" | "pattern" => self.check(file, &here, v, &Kind::Str),
-                "discriminator" => {
-                    if !(v.is_string() || v.get("propertyName").is_some_and(Value::is_string)) {
-                        self.wrong_type(file, &here, "a property name", v);
-                    }
+                "discriminator"
+                    if !(v.is_string() || v.get("propertyName").is_some_and(Value::is_string)) =>
+                {
+                    self.wrong_type(file, here, "a property name", v)
                 }
-                "examples" => {
-                    if !v.is_array() {
-                        let d = self.emit(Code::WrongType, format!("`examples` must be a list, found {}", type_name(v)), file, &here);
-                        d.severity = Severity::Warning;
-                        d.help = Some("wrap the example in a list: `examples: [ ... ]`".to_owned());
-                    }
+                "examples" if !v.is_array() => {
+                    let msg = format!("`examples` must be a list, found {}", type_name(v));
+                    let d = self.emit(Code::WrongType, msg, file, here);
+                    d.severity = Severity::Warning;
+                    d.help = Some("wrap the example in a list: `examples: [ ... ]`".to_owned());
                 }
-                "externalDocs" => self.check(file, &here, v, &super::rules::EXTERNAL_DOCS_OR_REF),
+                "externalDocs" => self.check(file, here, v, &super::rules::EXTERNAL_DOCS_OR_REF),
                 _ => {}
             }
         }
     }
 
-    fn schema_type(&mut self, file: FileId, ptr: &Pointer, name: &str) {
+    fn schema_type(&mut self, file: FileId, ptr: Loc<'_>, name: &str) {
         if !SCHEMA_TYPES.contains(&name) {
-            let msg = format!("`{name}` is not a JSON Schema type (expected one of: {})", SCHEMA_TYPES.join(", "));
+            let msg = format!(
+                "`{name}` is not a JSON Schema type (expected one of: {})",
+                SCHEMA_TYPES.join(", ")
+            );
             self.emit(Code::InvalidValue, msg, file, ptr);
         }
     }
 
-    fn schema_list(&mut self, file: FileId, ptr: &Pointer, v: &'a Value, non_empty: bool) {
+    fn schema_list(&mut self, file: FileId, ptr: Loc<'_>, v: &'a Value, non_empty: bool) {
         match v.as_array() {
             Some(items) if non_empty && items.is_empty() => {
-                self.emit(Code::InvalidValue, "a list of schemas must not be empty", file, ptr);
+                self.emit(
+                    Code::InvalidValue,
+                    "a list of schemas must not be empty",
+                    file,
+                    ptr,
+                );
             }
             Some(items) => {
                 for (i, s) in items.iter().enumerate() {
-                    self.check_schema(file, &ptr.push_index(i), s);
+                    self.check_schema(file, Loc::Index(&ptr, i), s);
                 }
             }
             None => self.wrong_type(file, ptr, "a list of schemas", v),
         }
     }
 
-    fn check_security_requirement(&mut self, file: FileId, ptr: &Pointer, value: &'a Value) {
+    fn check_security_requirement(&mut self, file: FileId, ptr: Loc<'_>, value: &'a Value) {
         let Some(map) = value.as_object() else {
-            self.wrong_type(file, ptr, "a security requirement (scheme name → scopes)", value);
+            self.wrong_type(
+                file,
+                ptr,
+                "a security requirement (scheme name → scopes)",
+                value,
+            );
             return;
         };
         for (name, scopes) in map {
-            let here = ptr.push(name);
+            let here = Loc::Key(&ptr, name);
             if !self.scheme_names.contains(name) {
-                let msg = format!("security scheme `{name}` is not defined in `components.securitySchemes`");
-                let d = self.emit(Code::MissingSecurityScheme, msg, file, &here);
+                let msg = format!(
+                    "security scheme `{name}` is not defined in `components.securitySchemes`"
+                );
+                let d = self.emit(Code::MissingSecurityScheme, msg, file, here);
                 d.location.at_key = true;
             }
-            self.check(file, &here, scopes, &Kind::StrArray);
+            self.check(file, here, scopes, &Kind::StrArray);
         }
     }
 }
