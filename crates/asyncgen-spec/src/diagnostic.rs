@@ -100,6 +100,12 @@ codes! {
     IndirectMessageRef = "indirect-message-ref", Warning;
     /// A document with channels but nothing for a generator to act on.
     NoOperations = "no-operations", Warning;
+    /// An `x-asyncgen-*` extension whose value does not match its schema.
+    InvalidExtension = "invalid-extension", Error;
+    /// An `x-asyncgen-*` extension on an object where it has no meaning (it is ignored).
+    MisplacedExtension = "misplaced-extension", Warning;
+    /// An `x-asyncgen-*` name this version does not define (a typo, or a newer tool's).
+    UnknownExtension = "unknown-extension", Warning;
 }
 
 impl fmt::Display for Code {

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod diagnostic;
+pub mod extensions;
 mod parse;
 pub mod pointer;
 pub mod render;

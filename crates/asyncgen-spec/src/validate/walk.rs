@@ -341,7 +341,7 @@ impl<'a> Walker<'a> {
                 }
                 self.check(file, here, v, &field.kind);
             } else if key.starts_with("x-") {
-                // Extensions are free-form unless a known one (checked by `extensions`).
+                crate::extensions::check(self, obj.name, file, here, key, v);
             } else if let Some((_, hint)) = obj.misplaced.iter().find(|(name, _)| *name == key) {
                 let msg = format!("`{key}` does not belong in {} Object here", obj.name);
                 let d = self.emit(Code::MisplacedField, msg, file, here);
@@ -479,6 +479,7 @@ impl<'a> Walker<'a> {
                     d.help = Some("wrap the example in a list: `examples: [ ... ]`".to_owned());
                 }
                 "externalDocs" => self.check(file, here, v, &super::rules::EXTERNAL_DOCS_OR_REF),
+                k if k.starts_with("x-") => crate::extensions::check(self, "Schema", file, here, k, v),
                 _ => {}
             }
         }
