@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// `../shared/corpus` beside the repository, or `None` (with a message saying why the test is
@@ -14,7 +17,10 @@ pub fn corpus_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: {} is absent; the real-world corpus tests need ../shared/corpus beside the repository", dir.display());
+        eprintln!(
+            "SKIPPED: {} is absent; the real-world corpus tests need ../shared/corpus beside the repository",
+            dir.display()
+        );
         None
     }
 }
@@ -24,12 +30,17 @@ pub fn documents(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml" | "json")) {
+            } else if matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yml" | "yaml" | "json")
+            ) {
                 out.push(p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(p));
             }
         }
@@ -38,8 +49,9 @@ pub fn documents(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Diagnostics rendered for a person, with the repository-specific folder prefix removed so
-/// snapshots are the same on every machine.
+/// Diagnostics rendered for a person. Paths appear as the document was named when loaded, so
+/// snapshot only what was loaded through a repository-relative path.
+
 pub fn rendered(loaded: &asyncgen_spec::Loaded) -> String {
     asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics)
 }

@@ -35,6 +35,9 @@ pub struct OperationReport {
     /// What the described application does: `send` or `receive`.
     pub direction: Direction,
     pub messages: Vec<String>,
+    /// Messages the application answers with (3.x `reply`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,11 @@ pub fn report(api: &Api) -> Report {
                         key: o.key.clone(),
                         direction: o.direction,
                         messages: o.messages.clone(),
+                        replies: o
+                            .reply
+                            .as_ref()
+                            .map(|r| r.messages.clone())
+                            .unwrap_or_default(),
                     })
                     .collect(),
                 messages: c

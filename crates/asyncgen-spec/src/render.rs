@@ -86,6 +86,7 @@ pub fn render(ws: &Workspace, d: &Diagnostic) -> String {
     let _ = writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message);
     render_location(&mut out, ws, &d.location, None, &pad);
     let _ = writeln!(out, "{pad} = at: #{}", d.location.pointer.as_str());
+
     for r in &d.related {
         render_location(&mut out, ws, &r.location, Some(&r.message), &pad);
     }

@@ -79,9 +79,23 @@ impl SourceFile {
         map.position(pointer, at_key)
     }
 
-    /// The text of a 1-based line, without its line ending.
+    /// Where `key` is repeated within one mapping, for duplicate-key errors that the parsers
+    /// report at the mapping rather than at the repeat.
+    pub fn duplicate_key_position(&self, key: &str) -> Option<(u32, u32)> {
+        self.map
+            .get_or_init(|| SourceMap::build(&self.text))
+            .first_duplicate(key)
+    }
+
+    /// The text of a 1-based line, without its line ending. The line just past the end exists
+    /// (empty) because parsers report "unexpected end of file" there.
     pub fn line(&self, line: u32) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.text.lines().nth(idx)
+        let count = self.text.lines().count();
+        match idx.cmp(&count) {
+            std::cmp::Ordering::Less => self.text.lines().nth(idx),
+            std::cmp::Ordering::Equal => Some(""),
+            std::cmp::Ordering::Greater => None,
+        }
     }
 }

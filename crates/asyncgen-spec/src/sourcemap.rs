@@ -4,6 +4,7 @@
 //! second, event-level pass is only made when a diagnostic needs a location.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use saphyr_parser::{Event, Parser, Span};
 
@@ -18,6 +19,8 @@ struct NodePos {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     nodes: HashMap<String, NodePos>,
+    /// Keys written twice in one mapping: (pointer, position of the repeat).
+    duplicates: Vec<(String, (u32, u32))>,
 }
 
 enum Frame {
@@ -107,10 +110,19 @@ impl SourceMap {
                 }
                 Some(Frame::Skip { .. }) => continue,
             };
-            map.nodes.entry(ptr.as_str().to_owned()).or_insert(NodePos {
-                key: key_pos,
-                value: p,
-            });
+            match map.nodes.entry(ptr.as_str().to_owned()) {
+                Entry::Occupied(_) => {
+                    if let Some(k) = key_pos.filter(|_| !ptr.as_str().contains('\u{0}')) {
+                        map.duplicates.push((ptr.as_str().to_owned(), k));
+                    }
+                }
+                Entry::Vacant(v) => {
+                    v.insert(NodePos {
+                        key: key_pos,
+                        value: p,
+                    });
+                }
+            }
             match event {
                 Event::MappingStart(..) => stack.push(Frame::Map { ptr, key: None }),
                 Event::SequenceStart(..) => stack.push(Frame::Seq { ptr, index: 0 }),
@@ -118,6 +130,20 @@ impl SourceMap {
             }
         }
         map
+    }
+
+    /// Where a key is first written a second time in the same mapping.
+    pub fn first_duplicate(&self, key: &str) -> Option<(u32, u32)> {
+        self.duplicates
+            .iter()
+            .find(|(p, _)| {
+                Pointer::from_escaped(p)
+                    .ok()
+                    .and_then(|p| p.last())
+                    .as_deref()
+                    == Some(key)
+            })
+            .map(|(_, pos)| *pos)
     }
 
     pub fn position(&self, pointer: &Pointer, at_key: bool) -> Option<(u32, u32)> {
@@ -160,6 +186,13 @@ mod tests {
         let map = SourceMap::build("{\n  \"a\": {\n    \"b\": [true]\n  }\n}\n");
         assert_eq!(at(&map, "/a/b/0", false), Some((3, 11)));
         assert_eq!(at(&map, "/a/b", true), Some((3, 5)));
+    }
+
+    #[test]
+    fn repeated_keys_are_recorded() {
+        let map = SourceMap::build("a:\n  b: 1\n  b: 2\n");
+        assert_eq!(map.first_duplicate("b"), Some((3, 3)));
+        assert_eq!(map.first_duplicate("a"), None);
     }
 
     #[test]

@@ -231,14 +231,12 @@ impl Workspace {
         bytes: Vec<u8>,
         diags: &mut Diagnostics,
     ) -> FileId {
-        let text = match parse::decode(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let id = self.push(display, path, String::new(), Format::Yaml, None);
-                diags.push(self.parse_diag(id, e));
-                return id;
-            }
-        };
+        let (text, not_utf8) = parse::decode(bytes);
+        if let Some(e) = not_utf8 {
+            let id = self.push(display, path, text, Format::Yaml, None);
+            diags.push(self.parse_diag(id, e));
+            return id;
+        }
         let format = Format::detect(&display, &text);
         match parse::parse(&text, format) {
             Ok(value) => self.push(display, path, text, format, Some(value)),
@@ -254,6 +252,22 @@ impl Workspace {
         let mut d = self.diag(e.code, e.message, file, Pointer::root());
         d.location.line = e.line;
         d.location.column = e.column;
+        if let Some((line, column)) = e
+            .duplicate
+            .and_then(|k| self.file(file).duplicate_key_position(&k))
+        {
+            d.location.line = Some(line);
+            d.location.column = Some(column);
+        }
+        if let Some((what, line, column)) = e.context {
+            let mut location = self.location(file, Pointer::root(), false);
+            location.line = Some(line);
+            location.column = Some(column);
+            d.related.push(crate::diagnostic::Related {
+                message: what,
+                location,
+            });
+        }
         d
     }
 

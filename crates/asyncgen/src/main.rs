@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "asyncgen", version, about = "Typed Rust from AsyncAPI documents")]
+#[command(
+    name = "asyncgen",
+    version,
+    about = "Typed Rust from AsyncAPI documents"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,7 +50,9 @@ struct LoadArgs {
 
 impl LoadArgs {
     fn options(&self) -> asyncgen_spec::LoadOptions {
-        asyncgen_spec::LoadOptions { strict: self.strict }
+        asyncgen_spec::LoadOptions {
+            strict: self.strict,
+        }
     }
 }
 
@@ -63,19 +69,32 @@ fn validate(specs: &[PathBuf], load: &LoadArgs, json: bool) -> ExitCode {
                 "diagnostics": loaded.diagnostics,
             }));
         } else {
-            eprint!("{}", asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics));
+            eprint!(
+                "{}",
+                asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics)
+            );
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).unwrap_or_default()
+        );
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn inspect(spec: &std::path::Path, options: &asyncgen_spec::LoadOptions, json: bool) -> ExitCode {
     let loaded = asyncgen_spec::load(spec, options);
     if !loaded.diagnostics.is_empty() {
-        eprint!("{}", asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics));
+        eprint!(
+            "{}",
+            asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics)
+        );
     }
     let api = match asyncgen_ir::lower(&loaded) {
         Ok(api) => api,
@@ -86,7 +105,10 @@ fn inspect(spec: &std::path::Path, options: &asyncgen_spec::LoadOptions, json: b
     };
     let report = asyncgen_ir::inspect::report(&api);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         print!("{}", asyncgen_ir::inspect::render(&report));
     }

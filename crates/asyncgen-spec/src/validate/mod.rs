@@ -80,6 +80,8 @@ pub fn validate(ws: &Workspace, diags: &mut Diagnostics) -> Option<Version> {
         &rules::ROOT2
     };
     w.check_obj(FileId(0), walk::Loc::Ptr(&Pointer::root()), root, table);
+    w.drain();
+
     if version.is_v3() {
         semantic::check_v3(&mut w, root);
     } else {

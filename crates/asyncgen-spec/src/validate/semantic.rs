@@ -51,7 +51,7 @@ fn content<'a>(
 fn check_parameters(
     w: &mut Walker<'_>,
     at: &RefTarget,
-    address_at: &Pointer,
+    address_at: &RefTarget,
     address: &str,
     channel: &Map<String, Value>,
 ) {
@@ -64,8 +64,13 @@ fn check_parameters(
     for name in &used {
         if !declared.iter().any(|d| d == name) {
             let msg = format!("address parameter `{{{name}}}` is not declared in `parameters`");
-            let d = w.emit_ptr(Code::UndeclaredParameter, msg, at.file, address_at);
-            d.location.at_key = !address_at.as_str().ends_with("/address");
+            let d = w.emit_ptr(
+                Code::UndeclaredParameter,
+                msg,
+                address_at.file,
+                &address_at.pointer,
+            );
+            d.location.at_key = !address_at.pointer.as_str().ends_with("/address");
         }
     }
     for name in declared {
@@ -92,11 +97,11 @@ impl Seen {
     fn record(&mut self, w: &mut Walker<'_>, what: &str, id: &str, owner: RefTarget, at: Pointer) {
         match self.first.get(id) {
             Some((first_owner, _)) if *first_owner == owner => {}
-            Some((_, first_at)) => {
+            Some((first_owner, first_at)) => {
                 let msg = format!("{what} `{id}` is used more than once");
                 let related = Related {
                     message: "first used here".to_owned(),
-                    location: w.ws.location(ROOT, first_at.clone(), false),
+                    location: w.ws.location(first_owner.file, first_at.clone(), false),
                 };
                 let d = w.emit_ptr(Code::DuplicateId, msg, owner.file, &at);
                 d.related.push(related);
@@ -149,7 +154,11 @@ pub fn check_v2<'a>(w: &mut Walker<'a>, root: &'a Value) {
                 );
             }
         }
-        check_parameters(w, &at, &ptr, name, channel);
+        let key_at = RefTarget {
+            file: ROOT,
+            pointer: ptr.clone(),
+        };
+        check_parameters(w, &at, &key_at, name, channel);
         for verb in ["publish", "subscribe"] {
             let Some(op) = channel.get(verb).and_then(Value::as_object) else {
                 continue;
@@ -228,7 +237,11 @@ pub fn check_v3<'a>(w: &mut Walker<'a>, root: &'a Value) {
             continue;
         };
         if let Some(address) = channel.get("address").and_then(Value::as_str) {
-            check_parameters(w, &at, &at.pointer.push("address"), address, channel);
+            let address_at = RefTarget {
+                file: at.file,
+                pointer: at.pointer.push("address"),
+            };
+            check_parameters(w, &at, &address_at, address, channel);
         }
     }
     let operations = root.get("operations").and_then(Value::as_object);

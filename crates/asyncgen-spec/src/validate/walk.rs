@@ -50,6 +50,15 @@ pub struct Walker<'a> {
     visited: FxHashSet<(usize, Checked)>,
     /// Security scheme names of the root document, for 2.x security requirements.
     pub scheme_names: HashSet<String>,
+    /// Reference targets still to check. Following `$ref`s through a worklist instead of
+    /// recursion keeps the stack bounded by a document's nesting, not by its reference chains.
+    pending: Vec<(RefTarget, &'a Value, Pending)>,
+}
+
+#[derive(Clone, Copy)]
+enum Pending {
+    Obj(&'static Obj),
+    Schema,
 }
 
 pub fn type_name(v: &Value) -> &'static str {
@@ -83,6 +92,7 @@ impl<'a> Walker<'a> {
             diags,
             visited: FxHashSet::default(),
             scheme_names: HashSet::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -219,7 +229,7 @@ impl<'a> Walker<'a> {
             Kind::RefOr(obj) => {
                 if is_ref(value) {
                     if let Some((target, v)) = self.follow(file, ptr, value) {
-                        self.check_obj(target.file, Loc::Ptr(&target.pointer), v, obj);
+                        self.pending.push((target, v, Pending::Obj(obj)));
                     }
                 } else {
                     self.check_obj(file, ptr, value, obj);
@@ -297,6 +307,17 @@ impl<'a> Walker<'a> {
                 } else {
                     self.wrong_type(file, ptr, "a mapping of protocol bindings", value);
                 }
+            }
+        }
+    }
+
+    /// Checks every reference target found so far, and those they lead to.
+    pub fn drain(&mut self) {
+        while let Some((target, v, what)) = self.pending.pop() {
+            let at = Loc::Ptr(&target.pointer);
+            match what {
+                Pending::Obj(obj) => self.check_obj(target.file, at, v, obj),
+                Pending::Schema => self.check_schema(target.file, at, v),
             }
         }
     }
@@ -400,7 +421,7 @@ impl<'a> Walker<'a> {
         };
         if map.contains_key("$ref") {
             if let Some((target, v)) = self.follow(file, ptr, value) {
-                self.check_schema(target.file, Loc::Ptr(&target.pointer), v);
+                self.pending.push((target, v, Pending::Schema));
             }
             return;
         }
@@ -479,7 +500,9 @@ impl<'a> Walker<'a> {
                     d.help = Some("wrap the example in a list: `examples: [ ... ]`".to_owned());
                 }
                 "externalDocs" => self.check(file, here, v, &super::rules::EXTERNAL_DOCS_OR_REF),
-                k if k.starts_with("x-") => crate::extensions::check(self, "Schema", file, here, k, v),
+                k if k.starts_with("x-") => {
+                    crate::extensions::check(self, "Schema", file, here, k, v)
+                }
                 _ => {}
             }
         }
