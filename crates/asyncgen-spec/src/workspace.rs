@@ -372,6 +372,40 @@ impl Workspace {
     }
 
     /// One hop, with the value found there.
+    /// For a `$ref` whose file exists but whose pointer does not: the same reference with the
+    /// first missing token replaced by the closest existing key, when one is close.
+    pub fn suggest_ref(&self, from: FileId, reference: &str) -> Option<String> {
+        let (path, pointer) = split_ref(reference).ok()?;
+        let file = if path.is_empty() {
+            from
+        } else {
+            let dir = self.file(from).path.parent()?.to_path_buf();
+            let canonical = std::fs::canonicalize(dir.join(path)).ok()?;
+            *self.by_path.get(&canonical)?
+        };
+        let root = self.file(file).value.as_ref()?;
+        let tokens: Vec<String> = pointer.tokens().map(|t| t.into_owned()).collect();
+        let mut here = Pointer::root();
+        for (i, token) in tokens.iter().enumerate() {
+            let parent = here.lookup(root)?;
+            if parent.get(token.as_str()).is_none() {
+                let best = parent
+                    .as_object()?
+                    .keys()
+                    .map(|k| (strsim::jaro_winkler(k, token), k))
+                    .filter(|(score, _)| *score > 0.8)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))?
+                    .1;
+                let fixed = tokens[i + 1..]
+                    .iter()
+                    .fold(here.push(best), |p, t| p.push(t));
+                return Some(format!("{path}#{}", fixed.as_str()));
+            }
+            here = here.push(token);
+        }
+        None
+    }
+
     fn resolve_ref_value(
         &self,
         from: FileId,

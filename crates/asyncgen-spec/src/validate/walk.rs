@@ -181,8 +181,13 @@ impl<'a> Walker<'a> {
             RefError::Remote(_) => {
                 Some("download the document and reference it by a relative path".to_owned())
             }
+            RefError::MissingTarget { .. } => self
+                .ws
+                .suggest_ref(file, raw)
+                .map(|s| format!("did you mean `{s}`?")),
             _ => None,
         };
+
         self.diags.push(d);
     }
 
