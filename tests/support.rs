@@ -51,7 +51,6 @@ pub fn documents(dir: &Path) -> Vec<PathBuf> {
 
 /// Diagnostics rendered for a person. Paths appear as the document was named when loaded, so
 /// snapshot only what was loaded through a repository-relative path.
-pub fn rendered
-(loaded: &asyncgen_spec::Loaded) -> String {
+pub fn rendered(loaded: &asyncgen_spec::Loaded) -> String {
     asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics)
 }

@@ -1458,10 +1458,31 @@ fn schemas_carry_the_docs_and_defaults() {
 
 // ---- the README's examples ----
 
-/// Every YAML example in the README's "Extensions" section reads as its extension.
+/// Every YAML example in the "Extensions" section of both READMEs (the full reference in
+/// `specs/`, the overview at the root) reads as its extension, and each shows every extension.
 #[test]
 fn readme_examples_parse() {
-    let readme = std::fs::read_to_string(repo_root().join("specs/README.md")).expect("README");
+    for readme in ["specs/README.md", "README.md"] {
+        readme_examples_parse_in(readme);
+    }
+}
+
+/// Every diagnostic code is documented in the root README's table.
+#[test]
+fn readme_lists_every_diagnostic_code() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
+    for code in asyncgen_spec::Code::ALL {
+        let row = format!("| `{}` | {} |", code.as_str(), code.default_severity());
+        assert!(
+            readme.contains(&row),
+            "README.md lacks the row starting `{row}`"
+        );
+    }
+}
+
+fn readme_examples_parse_in(path: &str) {
+    let readme = std::fs::read_to_string(repo_root().join(path)).expect("README");
+
     let section = readme
         .split_once("\n## Extensions")
         .map(|(_, s)| s)
@@ -1485,7 +1506,7 @@ fn readme_examples_parse() {
     for ext in extensions::registry() {
         assert!(
             found.contains_key(ext.name),
-            "the README has no example of `{}`",
+            "{path} has no example of `{}`",
             ext.name
         );
     }
