@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+// Loading and lowering allocate a node per JSON value; mimalloc cuts that cost by a fifth on
+// large documents (bench `load`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "asyncgen",
