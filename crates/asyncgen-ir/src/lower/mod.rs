@@ -300,20 +300,17 @@ impl<'a> Ctx<'a> {
     fn server(&mut self, key: &str, at: &At<'a>) {
         let Some(s) = at.follow() else { return };
         let variables = s
-            .get("variables")
-            .map(|v| v.entries())
-            .unwrap_or_default()
+            .followed_entries("variables")
             .into_iter()
-            .filter_map(|(name, v)| {
-                let v = v.follow()?;
-                Some((
+            .map(|(name, v)| {
+                (
                     name,
                     ServerVariable {
                         default: v.str("default"),
                         allowed: v.strings("enum"),
                         description: v.str("description"),
                     },
-                ))
+                )
             })
             .collect();
         let security = self.security(s.get("security").as_ref(), key);

@@ -97,6 +97,18 @@ impl<'a> At<'a> {
             .collect()
     }
 
+    /// The entries of the map under `key`, each followed to its content: maps whose values
+    /// may be Reference Objects (parameters, server variables, ...).
+    pub fn followed_entries(&self, key: &str) -> Vec<(String, At<'a>)> {
+        let Some(map) = self.get(key) else {
+            return Vec::new();
+        };
+        map.entries()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.follow()?)))
+            .collect()
+    }
+
     pub fn items(&self) -> Vec<At<'a>> {
         let Some(items) = self.value.as_array() else {
             return Vec::new();

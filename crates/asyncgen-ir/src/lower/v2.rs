@@ -86,16 +86,13 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
 }
 
 fn parameters<'a>(ctx: &mut Ctx<'a>, item: &At<'a>) -> IndexMap<String, Parameter> {
-    item.get("parameters")
-        .map(|p| p.entries())
-        .unwrap_or_default()
+    item.followed_entries("parameters")
         .into_iter()
-        .filter_map(|(name, p)| {
-            let p = p.follow()?;
+        .map(|(name, p)| {
             let schema = p
                 .get("schema")
                 .and_then(|s| ctx.schemas.add(s.file, &s.ptr));
-            Some((
+            (
                 name,
                 Parameter {
                     description: p.str("description"),
@@ -105,7 +102,7 @@ fn parameters<'a>(ctx: &mut Ctx<'a>, item: &At<'a>) -> IndexMap<String, Paramete
                     examples: Vec::new(),
                     location: p.str("location"),
                 },
-            ))
+            )
         })
         .collect()
 }

@@ -40,13 +40,10 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
             }
         }
         let parameters = content
-            .get("parameters")
-            .map(|p| p.entries())
-            .unwrap_or_default()
+            .followed_entries("parameters")
             .into_iter()
-            .filter_map(|(name, p)| {
-                let p = p.follow()?;
-                Some((
+            .map(|(name, p)| {
+                (
                     name,
                     Parameter {
                         description: p.str("description"),
@@ -56,7 +53,7 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
                         examples: p.strings("examples"),
                         location: p.str("location"),
                     },
-                ))
+                )
             })
             .collect();
         let servers = content
