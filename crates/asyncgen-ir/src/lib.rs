@@ -12,3 +12,4 @@ pub use lower::{LowerError, lower};
 pub use model::*;
 pub use schema::{SchemaEntry, SchemaRef, SchemaStore};
 pub mod inspect;
+pub mod types;

@@ -106,6 +106,11 @@ codes! {
     MisplacedExtension = "misplaced-extension", Warning;
     /// An `x-asyncgen-*` name this version does not define (a typo, or a newer tool's).
     UnknownExtension = "unknown-extension", Warning;
+    /// Two schemas whose keys become the same Rust type name.
+    NameCollision = "name-collision", Error;
+    /// Messages sharing an operation that no property tells apart; they are tried in order.
+    AmbiguousDispatch = "ambiguous-dispatch", Warning;
+
 }
 
 impl fmt::Display for Code {

@@ -21,7 +21,7 @@ mod workspace;
 
 use std::path::Path;
 
-pub use diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity};
+pub use diagnostic::{Code, Diagnostic, Diagnostics, Location, Related, Severity};
 pub use pointer::Pointer;
 pub use source::{FileId, Format, SourceFile};
 pub use version::Version;
