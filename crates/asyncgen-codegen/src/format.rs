@@ -18,12 +18,30 @@ pub fn file(path: &str, about: &str, tokens: TokenStream) -> Result<GeneratedFil
         file: path.to_owned(),
         message: e.to_string(),
     })?;
-    let body = prettyplease::unparse(&syntax);
+    let body = separate_items(&prettyplease::unparse(&syntax));
     let about = about.replace('\n', " ");
     Ok(GeneratedFile { path: path.to_owned(), contents: format!("{HEADER}\n// {about}\n\n{body}") })
 }
 
+/// prettyplease prints top-level items back to back; a blank line after each closing brace at
+/// column 0 (and after `use` groups) reads like hand-written code.
+fn separate_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut lines = code.lines().peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        out.push('\n');
+        let ends_item = line == "}" || line.ends_with("};") && !line.starts_with(' ') || (line.starts_with("pub type ") && line.ends_with(';'));
+        let ends_uses = line.starts_with("use ") && lines.peek().is_some_and(|n| !n.starts_with("use "));
+        if (ends_item || ends_uses) && lines.peek().is_some_and(|n| !n.is_empty()) {
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The module root: declares each output module and re-exports its items.
+
 pub fn module_root(modules: &[&str]) -> TokenStream {
     let idents: Vec<_> = modules.iter().map(|m| format_ident!("{}", m)).collect();
     quote! {

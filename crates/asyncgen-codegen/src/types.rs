@@ -1,12 +1,442 @@
 //! The types output: one Rust item per named type of the type space.
+//!
+//! Paths are fully qualified (`::std::string::String`, `::serde::Serialize`) so that a schema
+//! named `Option`, `Result` or `Value` cannot shadow what the generated code relies on.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
 
-use asyncgen_ir::types::TypeSpace;
+use asyncgen_ir::types::{Additional, Docs, Field, Rule, StringEnum, StructDef, TypeDef, TypeKind, TypeRef, TypeSpace, UnionDef, KEYWORDS};
 
 use crate::Settings;
 
-pub fn generate(types: &TypeSpace, settings: &Settings) -> TokenStream {
-    let _ = (types, settings);
-    TokenStream::new()
+pub fn generate(space: &TypeSpace, settings: &Settings) -> TokenStream {
+    let p = Paths::for_space(space);
+    let items: TokenStream = space.types.iter().map(|t| item(space, &p, t, settings)).collect();
+    let imports = p.imports(&items);
+    quote! { #imports #items }
+}
+
+/// How generated code names the std and serde items it uses: by their short names, as a
+/// person would write them, unless a generated type of the same name would shadow them.
+pub struct Paths {
+    option: TokenStream,
+    string: TokenStream,
+    vec: TokenStream,
+    boxed: TokenStream,
+    map: TokenStream,
+    serialize: TokenStream,
+    deserialize: TokenStream,
+    /// The path in `skip_serializing_if`, a string serde resolves in the generated module.
+    is_none: String,
+    short_map: bool,
+    short_serde: bool,
+}
+
+impl Paths {
+    pub fn for_space(space: &TypeSpace) -> Paths {
+        let taken = |n: &str| space.types.iter().any(|t| t.name == n);
+        let pick = |short: &str, long: TokenStream| -> TokenStream {
+            if taken(short) { long } else { let i = ident(short); quote!(#i) }
+        };
+        let short_serde = !taken("Serialize") && !taken("Deserialize");
+        Paths {
+            option: pick("Option", quote!(::std::option::Option)),
+            string: pick("String", quote!(::std::string::String)),
+            vec: pick("Vec", quote!(::std::vec::Vec)),
+            boxed: pick("Box", quote!(::std::boxed::Box)),
+            map: pick("BTreeMap", quote!(::std::collections::BTreeMap)),
+            serialize: if short_serde { quote!(Serialize) } else { quote!(::serde::Serialize) },
+            deserialize: if short_serde { quote!(Deserialize) } else { quote!(::serde::Deserialize) },
+            is_none: if taken("Option") { "::std::option::Option::is_none" } else { "Option::is_none" }.to_owned(),
+            short_map: !taken("BTreeMap"),
+            short_serde,
+        }
+    }
+
+    /// The `use` lines the items need (an unused import would fail `deny(warnings)`).
+    fn imports(&self, items: &TokenStream) -> TokenStream {
+        let used: std::collections::HashSet<String> = idents(items.clone());
+        let map = if self.short_map && used.contains("BTreeMap") { quote!(use std::collections::BTreeMap;) } else { TokenStream::new() };
+        let serde = if self.short_serde && used.contains("Serialize") { quote!(use serde::{Deserialize, Serialize};) } else { TokenStream::new() };
+        quote! { #map #serde }
+    }
+}
+
+fn idents(tokens: TokenStream) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            proc_macro2::TokenTree::Group(g) => out.extend(idents(g.stream())),
+            _ => {}
+        }
+    }
+    out
+
+}
+
+/// An identifier, raw when the name is a keyword.
+pub fn ident(name: &str) -> Ident {
+    if KEYWORDS.contains(&name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// The Rust type for a use of a type.
+pub fn type_path(space: &TypeSpace, p: &Paths, r: &TypeRef) -> TokenStream {
+    match r {
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::String => p.string.clone(),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Named(id) => {
+            let name = ident(&space.get(*id).name);
+            quote!(#name)
+        }
+        TypeRef::Option(inner) => {
+            let (o, inner) = (&p.option, type_path(space, p, inner));
+            quote!(#o<#inner>)
+        }
+        TypeRef::Vec(inner) => {
+            let (v, inner) = (&p.vec, type_path(space, p, inner));
+            quote!(#v<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let (m, s, inner) = (&p.map, &p.string, type_path(space, p, inner));
+            quote!(#m<#s, #inner>)
+        }
+        TypeRef::Tuple(items) => {
+            let items = items.iter().map(|i| type_path(space, p, i));
+            quote!((#(#items,)*))
+        }
+        TypeRef::Boxed(inner) => {
+            let (b, inner) = (&p.boxed, type_path(space, p, inner));
+            quote!(#b<#inner>)
+        }
+    }
+}
+
+/// Makes text safe as rustdoc: code fences become `text` blocks and indentation is dropped,
+/// so nothing in a description is compiled as a doctest.
+fn doc_text(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for line in text.trim().lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") {
+            // Whatever language a fence names, it is not Rust to compile.
+            out.push(if in_fence { "```" } else { "```text" }.to_owned());
+            in_fence = !in_fence;
+            continue;
+        }
+        out.push(if in_fence { line.to_owned() } else { t.to_owned() });
+    }
+    if in_fence {
+        out.push("```".to_owned());
+    }
+    out
+}
+
+fn doc_attrs(docs: &Docs, extra: &[String]) -> TokenStream {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(t) = &docs.title {
+        lines.extend(doc_text(t));
+    }
+    if let Some(d) = &docs.description {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(doc_text(d));
+    }
+    let mut notes: Vec<String> = extra.to_vec();
+    // Integer and number formats are already the Rust type; others (date-time, uuid) are not.
+    if let Some(f) = docs.format.as_ref().filter(|f| !matches!(f.as_str(), "int32" | "int64" | "float" | "double")) {
+        notes.push(format!("Format: `{}`.", f.replace('`', "'")));
+    }
+    for e in docs.examples.iter().take(3) {
+        let text = e.to_string();
+        if text.len() <= 80 && !text.contains('`') {
+            notes.push(format!("Example: `{text}`"));
+        }
+    }
+    if !notes.is_empty() && !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.extend(notes);
+    let lines = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote! { #( #[doc = #lines] )* }
+}
+
+fn deprecated(docs: &Docs) -> TokenStream {
+    if docs.deprecated { quote!(#[deprecated]) } else { TokenStream::new() }
+}
+
+/// True when a type uses a deprecated type, so the use needs `#[allow(deprecated)]`.
+fn uses_deprecated(space: &TypeSpace, kind: &TypeKind) -> bool {
+    fn walk(space: &TypeSpace, r: &TypeRef) -> bool {
+        match r {
+            TypeRef::Named(id) => space.get(*id).docs.deprecated,
+            TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => walk(space, i),
+            TypeRef::Tuple(items) => items.iter().any(|i| walk(space, i)),
+            _ => false,
+        }
+    }
+    match kind {
+        TypeKind::Struct(s) => s.fields.iter().any(|f| f.docs.deprecated || walk(space, &f.ty)),
+        TypeKind::Union(u) => u.variants.iter().any(|v| walk(space, &v.ty)),
+        TypeKind::Alias(r) => walk(space, r),
+        TypeKind::Enum(_) => false,
+    }
+}
+
+fn item(space: &TypeSpace, p: &Paths, t: &TypeDef, settings: &Settings) -> TokenStream {
+    let name = ident(&t.name);
+    let origin = format!("Schema: `{}`.", t.origin);
+    let docs = doc_attrs(&t.docs, &[origin]);
+    let dep = deprecated(&t.docs);
+    let allow = if t.docs.deprecated || uses_deprecated(space, &t.kind) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
+    let schema_derive = if settings.derive_json_schema { quote!(::schemars::JsonSchema,) } else { TokenStream::new() };
+    match &t.kind {
+        TypeKind::Alias(r) => {
+            let ty = type_path(space, p, r);
+            quote! { #docs #dep #allow pub type #name = #ty; }
+        }
+        TypeKind::Struct(s) => structure(space, p, &name, s, quote!(#docs #dep #allow), &schema_derive),
+        TypeKind::Enum(e) => string_enum(p, &name, e, quote!(#docs #dep), &schema_derive),
+        TypeKind::Union(u) => union(space, p, &name, &t.name, u, quote!(#docs #dep #allow), &allow, settings),
+    }
+}
+
+fn field(space: &TypeSpace, p: &Paths, f: &Field) -> TokenStream {
+    let name = ident(&f.name);
+    let mut extra = Vec::new();
+    if let Some(c) = &f.constant {
+        extra.push(format!("Always `{c}`."));
+    }
+    let docs = doc_attrs(&f.docs, &extra);
+    let dep = deprecated(&f.docs);
+    let rename = if f.name.trim_start_matches("r#") != f.wire { let w = &f.wire; quote!(#[serde(rename = #w)]) } else { TokenStream::new() };
+    let ty = type_path(space, p, &f.ty);
+    if f.required {
+        quote! { #docs #dep #rename pub #name: #ty, }
+    } else {
+        let o = &p.option;
+        let ty = if matches!(f.ty, TypeRef::Option(_)) { ty } else { quote!(#o<#ty>) };
+        let is_none = &p.is_none;
+        quote! {
+            #docs #dep #rename
+            #[serde(default, skip_serializing_if = #is_none)]
+            pub #name: #ty,
+        }
+    }
+}
+
+fn structure(space: &TypeSpace, p: &Paths, name: &Ident, s: &StructDef, attrs: TokenStream, schema_derive: &TokenStream) -> TokenStream {
+    let fields = s.fields.iter().map(|f| field(space, p, f));
+    let (deny, rest) = match &s.additional {
+        Additional::Deny => (quote!(#[serde(deny_unknown_fields)]), TokenStream::new()),
+        Additional::Ignore => (TokenStream::new(), TokenStream::new()),
+        Additional::Keep(v) => {
+            let mut extra = "additional_properties".to_owned();
+            while s.fields.iter().any(|f| f.name == extra) {
+                extra.push('_');
+            }
+            let extra = ident(&extra);
+            let map = type_path(space, p, &TypeRef::Map(Box::new(v.clone())));
+            (
+                TokenStream::new(),
+                quote! {
+                    /// Properties the schema does not name, kept as received.
+                    #[serde(flatten)]
+                    pub #extra: #map,
+                },
+            )
+        }
+    };
+    let (ser, de) = (&p.serialize, &p.deserialize);
+    quote! {
+        #attrs
+        #[derive(Debug, Clone, PartialEq, #ser, #de, #schema_derive)]
+        #deny
+        pub struct #name {
+            #(#fields)*
+            #rest
+        }
+    }
+}
+
+fn string_enum(p: &Paths, name: &Ident, e: &StringEnum, attrs: TokenStream, schema_derive: &TokenStream) -> TokenStream {
+    let (ser, de, string) = (&p.serialize, &p.deserialize, &p.string);
+    let variants: Vec<Ident> = e.variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
+    let renames = wires.iter().zip(&e.variants).map(|(w, v)| if *w != v.name { quote!(#[serde(rename = #w)]) } else { TokenStream::new() });
+    let docs = e.variants.iter().map(|v| doc_attrs(&v.docs, &[]));
+    if e.open {
+        quote! {
+            #attrs
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #ser, #de, #schema_derive)]
+            pub enum #name {
+                #( #docs #renames #variants, )*
+                /// A value this code does not know yet, kept as received: providers add values
+                /// without notice, and one must not fail a whole message.
+                #[serde(untagged)]
+                Other(#string),
+            }
+
+            impl #name {
+                /// The value as written on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( Self::#variants => #wires, )*
+                        Self::Other(value) => value.as_str(),
+                    }
+                }
+            }
+
+            impl ::std::fmt::Display for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+        }
+    } else {
+        // A closed enum is a `const` (one value) or a fixed set: its first value is the default,
+        // so a struct holding a `const` field can be built without spelling it.
+        let defaults = (0..variants.len()).map(|i| if i == 0 { quote!(#[default]) } else { TokenStream::new() });
+        quote! {
+            #attrs
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, #ser, #de, #schema_derive)]
+            pub enum #name {
+                #( #docs #renames #defaults #variants, )*
+            }
+
+
+            impl #name {
+                /// The value as written on the wire.
+                pub fn as_str(&self) -> &'static str {
+                    match self {
+                        #( Self::#variants => #wires, )*
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn pointer(path: &[String]) -> String {
+    path.iter().map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1"))).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn union(space: &TypeSpace, p: &Paths, name: &Ident, type_name: &str, u: &UnionDef, attrs: TokenStream, allow: &TokenStream, settings: &Settings) -> TokenStream {
+    let variants: Vec<Ident> = u.variants.iter().map(|v| ident(&v.name)).collect();
+    let types: Vec<TokenStream> = u.variants.iter().map(|v| type_path(space, p, &v.ty)).collect();
+    let docs = u.variants.iter().map(|v| doc_attrs(&v.docs, &[]));
+    let checks = u.variants.iter().zip(&variants).map(|(v, variant)| {
+        let decode = quote!(return ::serde_json::from_value(value).map(Self::#variant););
+        match &v.rule {
+            Rule::Equals { path, value } => {
+                let p = pointer(path);
+                match value.as_str() {
+                    Some(s) => quote! {
+                        if value.pointer(#p).and_then(::serde_json::Value::as_str) == ::std::option::Option::Some(#s) { #decode }
+                    },
+                    None => {
+                        let literal = value.to_string();
+                        quote! {
+                            if value.pointer(#p).map(::std::string::ToString::to_string).as_deref() == ::std::option::Option::Some(#literal) { #decode }
+                        }
+                    }
+                }
+            }
+            Rule::Present { properties } => quote! {
+                if #( value.get(#properties).is_some() )&&* { #decode }
+            },
+            Rule::Attempt => quote! {
+                if let ::std::result::Result::Ok(decoded) = ::serde_json::from_value(value.clone()) {
+                    return ::std::result::Result::Ok(Self::#variant(decoded));
+                }
+            },
+        }
+    });
+    let names: Vec<String> = u.variants.iter().map(|v| v.name.clone()).collect();
+    let expected = names.join(", ");
+    let (unknown_variant, unknown_ser, fallback) = if u.open {
+        (
+            quote! {
+                /// A value no rule recognised, kept as received: providers add message kinds
+                /// without notice, and one must not fail a delivery.
+                Unknown(::serde_json::Value),
+            },
+            quote!(Self::Unknown(value) => ::serde::Serialize::serialize(value, serializer),),
+            quote!(::std::result::Result::Ok(Self::Unknown(value))),
+        )
+    } else {
+        let message = format!("the value is none of {type_name}'s variants ({expected})");
+        (
+            TokenStream::new(),
+            TokenStream::new(),
+            quote!(::std::result::Result::Err(<::serde_json::Error as ::serde::de::Error>::custom(#message))),
+        )
+    };
+    let name_arms = variants.iter().zip(&names).map(|(v, n)| quote!(Self::#v(_) => ::std::option::Option::Some(#n),));
+    let unknown_name = if u.open { quote!(Self::Unknown(_) => ::std::option::Option::None,) } else { TokenStream::new() };
+    let schema = if settings.derive_json_schema {
+        quote!(#[derive(::schemars::JsonSchema)] #[schemars(untagged)])
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        #attrs
+        #[derive(Debug, Clone, PartialEq)]
+        #schema
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #( #docs #variants(#types), )*
+            #unknown_variant
+        }
+
+        #allow
+        impl #name {
+            /// Recognises which variant `value` is, by the rules derived from the schema, then
+            /// decodes it as that variant.
+            pub fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
+                #( #checks )*
+                #fallback
+            }
+
+            /// The variant's name, `None` for a value no rule recognised.
+            pub fn variant_name(&self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #( #name_arms )*
+                    #unknown_name
+                }
+            }
+        }
+
+        #allow
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #( Self::#variants(value) => ::serde::Serialize::serialize(value, serializer), )*
+                    #unknown_ser
+                }
+            }
+        }
+
+        #allow
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::from_value(value).map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
+    }
 }

@@ -501,18 +501,15 @@ impl<'a> Converter<'a> {
             None => None,
         };
         let mut variants = Vec::new();
-        let mut used = HashSet::new();
+        let mut used = HashSet::from(["Unknown".to_owned()]);
         for (i, branch) in branches.iter().enumerate() {
             let target = self.deref(branch).clone();
             let label = SchemaStore::ref_of(branch)
                 .and_then(|r| self.entries.get(&r).map(|id| self.space.types[id.0].name.clone()))
                 .or_else(|| target.get("title").and_then(Value::as_str).map(|t| type_name(t, "Variant")))
                 .unwrap_or_else(|| format!("Variant{i}"));
-            let mut name = variant_name(&label);
-            if !used.insert(name.clone()) {
-                name = format!("{name}{i}");
-                used.insert(name.clone());
-            }
+            let name = unique_name(&mut used, variant_name(&label));
+
             let ty = self.type_of(branch, &place.child(&label, &[key, &i.to_string()]));
             variants.push((name, ty, target));
         }
@@ -667,6 +664,8 @@ impl<'a> Converter<'a> {
                 related: Vec::new(),
             });
         }
+        // `Unknown` is the catch-all's name.
+        let mut used: HashSet<String> = HashSet::from(["Unknown".to_owned()]);
         let variants = keys
             .iter()
             .zip(rules)
@@ -674,7 +673,7 @@ impl<'a> Converter<'a> {
                 let ty = self.space.messages.get(k).and_then(|t| t.payload.clone()).unwrap_or(TypeRef::Json);
                 let m = &self.api.messages[k];
                 let d = Docs { title: m.title.clone(), description: m.summary.clone().or(m.description.clone()), ..Docs::default() };
-                UnionVariant { name: variant_name(k), ty, rule, docs: d }
+                UnionVariant { name: unique_name(&mut used, variant_name(k)), ty, rule, docs: d }
             })
             .collect();
         let type_name = self.fresh(&type_name(name, "Message"));
@@ -721,6 +720,14 @@ impl<'a> Converter<'a> {
             }
         }
     }
+}
+
+/// `name`, or `name` with a number when already used; records the result.
+fn unique_name(used: &mut HashSet<String>, name: String) -> String {
+    if used.insert(name.clone()) {
+        return name;
+    }
+    (2..).map(|i| format!("{name}{i}")).find(|n| used.insert(n.clone())).unwrap_or_default()
 }
 
 fn enum_variants(values: &[String]) -> Vec<Variant> {
