@@ -5,12 +5,16 @@
 //! (or `include!` of the build script's copy) brings it in.
 
 mod format;
+pub mod output;
 pub mod pipeline;
 mod settings;
 mod types;
 
 pub use format::HEADER;
 pub use settings::Settings;
+#[cfg(feature = "cli")]
+pub use settings::SettingsArgs;
+pub use settings::{OPTIONS, OptionInfo, Output, Outputs};
 
 use asyncgen_ir::Api;
 use asyncgen_ir::types::TypeSpace;
@@ -30,15 +34,37 @@ pub enum GenerateError {
 }
 
 /// Every file of the module for `api`, formatted, with the `@generated` header.
-pub fn generate(api: &Api, types: &TypeSpace, settings: &Settings) -> Result<Vec<GeneratedFile>, GenerateError> {
+pub fn generate(
+    api: &Api,
+    space: &TypeSpace,
+    settings: &Settings,
+) -> Result<Vec<GeneratedFile>, GenerateError> {
     let mut files = Vec::new();
+    let mut modules = Vec::new();
     let title = &api.info.title;
+    if settings.outputs.includes(Output::Types) {
+        files.push(format::items_file(
+            "types.rs",
+            &format!("Types of {title}: message payloads, headers and component schemas."),
+            space.types.len(),
+            || types::imports(space, &types::Paths::for_space(space)),
+            |range| {
+                let paths = types::Paths::for_space(space);
+                range
+                    .map(|i| types::item_tokens(space, &paths, i, settings))
+                    .collect()
+            },
+        )?);
+        modules.push("types");
+    }
+    let about = format!(
+        "Generated from the AsyncAPI document \"{title}\" {}.",
+        api.info.version
+    );
     files.push(format::file(
-        "types.rs",
-        &format!("Types of {title}: message payloads, headers and component schemas."),
-        types::generate(types, settings),
+        "mod.rs",
+        &about,
+        format::module_root(&modules),
     )?);
-
-    files.push(format::file("mod.rs", &format!("Generated from the AsyncAPI document \"{title}\" {}.", api.info.version), format::module_root(&["types"]))?);
     Ok(files)
 }

@@ -25,7 +25,11 @@ impl Run {
 
     /// Every file the loader read (the document and what it references), for build scripts.
     pub fn inputs(&self) -> Vec<PathBuf> {
-        self.loaded.workspace.paths().map(Path::to_path_buf).collect()
+        self.loaded
+            .workspace
+            .paths()
+            .map(Path::to_path_buf)
+            .collect()
     }
 
     /// The diagnostics as `asyncgen validate` prints them.
@@ -45,25 +49,45 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
         IssueKind::AmbiguousDispatch => Code::AmbiguousDispatch,
     };
     let location = locate(&issue.origin)?;
-    let mut d = ws.diag(code, issue.message.clone(), location.file_id, location.pointer.clone());
+    let mut d = ws.diag(
+        code,
+        issue.message.clone(),
+        location.file_id,
+        location.pointer.clone(),
+    );
     d.location = location;
     d.related = issue
         .related
         .iter()
-        .filter_map(|(message, origin)| Some(Related { message: message.clone(), location: locate(origin)? }))
+        .filter_map(|(message, origin)| {
+            Some(Related {
+                message: message.clone(),
+                location: locate(origin)?,
+            })
+        })
         .collect();
     if code == Code::NameCollision {
-        d.help = Some("rename one of the schemas: Rust type names are their keys in PascalCase".to_owned());
+        d.help = Some(
+            "rename one of the schemas: Rust type names are their keys in PascalCase".to_owned(),
+        );
     }
     Some(d)
 }
 
 /// Runs the pipeline on the document at `spec`.
-pub fn run(spec: &Path, options: &asyncgen_spec::LoadOptions, settings: &Settings) -> Result<Run, GenerateError> {
+pub fn run(
+    spec: &Path,
+    options: &asyncgen_spec::LoadOptions,
+    settings: &Settings,
+) -> Result<Run, GenerateError> {
     let loaded = asyncgen_spec::load(spec, options);
     let mut diagnostics = loaded.diagnostics.clone();
     let Ok(api) = asyncgen_ir::lower(&loaded) else {
-        return Ok(Run { loaded, diagnostics, files: Vec::new() });
+        return Ok(Run {
+            loaded,
+            diagnostics,
+            files: Vec::new(),
+        });
     };
     let (types, issues) = asyncgen_ir::types::build(&api);
     for issue in &issues {
@@ -76,6 +100,14 @@ pub fn run(spec: &Path, options: &asyncgen_spec::LoadOptions, settings: &Setting
     }
     loaded.workspace.locate(&mut diagnostics);
     diagnostics.sort();
-    let files = if diagnostics.has_errors() { Vec::new() } else { crate::generate(&api, &types, settings)? };
-    Ok(Run { loaded, diagnostics, files })
+    let files = if diagnostics.has_errors() {
+        Vec::new()
+    } else {
+        crate::generate(&api, &types, settings)?
+    };
+    Ok(Run {
+        loaded,
+        diagnostics,
+        files,
+    })
 }

@@ -1,9 +1,334 @@
-//! What a generation run produces and how.
+//! What a generation run produces and how: the options shared by the CLI, build scripts and the
+//! CI check.
+//!
+//! Every option is declared exactly once, in the [`options!`] invocation below, with its doc
+//! comment, type, default and CLI flag. From that one declaration come the [`Settings`] field,
+//! its `&mut self` builder setter (the prost-build habit, for build scripts), an [`OPTIONS`]
+//! entry (for docs and the tests that keep the CLI honest), a `for_each_option!` callback (so a
+//! builder in another crate forwards every setter without listing them) and, behind the `cli`
+//! feature, the `clap` flag in `SettingsArgs`. The feature keeps clap out of build scripts.
+//! Adding an option anywhere else would let the entry points drift apart, which is exactly
+//! what this module exists to prevent.
 
-/// Options of a generation run.
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// One generated output: a module of the generated directory.
+///
+/// Only `types` exists today; the receiver, client, sender and mock outputs join it as their
+/// generators land.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[non_exhaustive]
+pub enum Output {
+    /// Message payloads, headers and component schemas as serde types.
+    Types,
+}
+
+impl Output {
+    /// Every output, in generation order.
+    pub const ALL: &'static [Output] = &[Output::Types];
+
+    /// The output's name: its CLI value and the module it generates (`types` → `types.rs`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Types => "types",
+        }
+    }
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which outputs a run generates.
+///
+/// The default is not "every output" but "every output that applies": a document with no
+/// webhook channel gets no receiver, without the user having to say so. Naming outputs
+/// explicitly (`--only`) restricts the run to those.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settings {
-    /// Derive `schemars::JsonSchema` on every generated type (the crate using the output then
-    /// needs `schemars`).
-    pub derive_json_schema: bool,
+pub enum Outputs {
+    /// Every output that applies to the document.
+    #[default]
+    Applicable,
+    /// Exactly these outputs (each still only where it applies to the document).
+    Only(BTreeSet<Output>),
+}
+
+impl Outputs {
+    /// Exactly the outputs given.
+    pub fn only(outputs: impl IntoIterator<Item = Output>) -> Self {
+        Outputs::Only(outputs.into_iter().collect())
+    }
+
+    /// Whether `output` is wanted, provided it applies to the document.
+    pub fn includes(&self, output: Output) -> bool {
+        match self {
+            Outputs::Applicable => true,
+            Outputs::Only(set) => set.contains(&output),
+        }
+    }
+}
+
+impl From<Output> for Outputs {
+    fn from(output: Output) -> Self {
+        Outputs::only([output])
+    }
+}
+
+impl<const N: usize> From<[Output; N]> for Outputs {
+    fn from(outputs: [Output; N]) -> Self {
+        Outputs::only(outputs)
+    }
+}
+
+impl From<Vec<Output>> for Outputs {
+    fn from(outputs: Vec<Output>) -> Self {
+        Outputs::only(outputs)
+    }
+}
+
+impl From<BTreeSet<Output>> for Outputs {
+    fn from(outputs: BTreeSet<Output>) -> Self {
+        Outputs::Only(outputs)
+    }
+}
+
+/// One option as declared, for documentation and for tests that compare it with the CLI help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionInfo {
+    /// The [`Settings`] field and builder method.
+    pub name: &'static str,
+    /// The CLI flag without its leading `--`.
+    pub flag: &'static str,
+    /// The doc comment, one entry per source line, as written after `///`.
+    pub doc: &'static [&'static str],
+}
+
+impl OptionInfo {
+    /// The doc comment's first paragraph on one line: what the CLI help shows for the flag.
+    pub fn summary(&self) -> String {
+        let lines = self
+            .doc
+            .iter()
+            .map(|l| l.trim())
+            .take_while(|l| !l.is_empty());
+        lines.collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Declares every option once and derives the settings struct, its builder setters, the
+/// [`OPTIONS`] table and the `clap` arguments from it.
+///
+/// Each entry reads:
+///
+/// ```text
+/// /// Doc comment: becomes the field's rustdoc, the setter's rustdoc and the CLI help.
+/// name: Type = default_expr;
+///     cli "flag-name": CliType [extra clap #[arg] settings] => |cli_value| -> Option<Type>;
+/// ```
+///
+/// The closure turns the parsed CLI value into the setting, or `None` to leave the setting as
+/// it was (a flag not given must not override what a caller set before applying the CLI).
+macro_rules! options {
+    ($(
+        $(#[doc = $doc:literal])+
+        $field:ident: $ty:ty = $default:expr;
+        cli $flag:literal: $cli_ty:ty $([$($arg:tt)*])? => $into:expr;
+    )*) => {
+        options! { @with_dollar ($) $(
+            $(#[doc = $doc])+
+            $field: $ty = $default;
+            cli $flag: $cli_ty $([$($arg)*])? => $into;
+        )* }
+    };
+    // `$d` is a literal `$`, so the nested `for_each_option!` can have metavariables of its own.
+    (@with_dollar ($d:tt) $(
+        $(#[doc = $doc:literal])+
+        $field:ident: $ty:ty = $default:expr;
+        cli $flag:literal: $cli_ty:ty $([$($arg:tt)*])? => $into:expr;
+    )*) => {
+        /// Calls the macro `$callback` with every option as `/// doc` `name: Type;`, so that
+        /// another builder (the build-script one) can forward a setter per option without
+        /// declaring the options again. The types are written as in this crate
+        /// ([`Outputs`], ...): import them where the callback expands.
+        ///
+        /// ```
+        /// use asyncgen_codegen::{Output, Outputs, Settings};
+        ///
+        /// #[derive(Default)]
+        /// pub struct Builder {
+        ///     settings: Settings,
+        /// }
+        ///
+        /// macro_rules! forward {
+        ///     ($($(#[doc = $doc:literal])+ $field:ident: $ty:ty;)*) => {
+        ///         impl Builder {
+        ///             $(
+        ///                 $(#[doc = $doc])+
+        ///                 pub fn $field(&mut self, value: impl Into<$ty>) -> &mut Self {
+        ///                     self.settings.$field(value);
+        ///                     self
+        ///                 }
+        ///             )*
+        ///         }
+        ///     };
+        /// }
+        /// asyncgen_codegen::for_each_option!(forward);
+        ///
+        /// let mut builder = Builder::default();
+        /// builder.derive_json_schema(true).outputs([Output::Types]);
+        /// assert_eq!(builder.settings.outputs, Outputs::only([Output::Types]));
+        /// ```
+        #[macro_export]
+        macro_rules! for_each_option {
+            ($d callback:path) => {
+                $d callback! { $( $(#[doc = $doc])+ $field: $ty; )* }
+            };
+        }
+
+        /// Options of a generation run. Build one with [`Settings::default`] and the setters
+        /// (`settings.derive_json_schema(true)`); the CLI fills it from its flags.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Settings {
+            $(
+                $(#[doc = $doc])+
+                pub $field: $ty,
+            )*
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Settings { $($field: $default,)* }
+            }
+        }
+
+        impl Settings {
+            $(
+                $(#[doc = $doc])+
+                pub fn $field(&mut self, value: impl Into<$ty>) -> &mut Self {
+                    self.$field = value.into();
+                    self
+                }
+            )*
+        }
+
+        /// Every option, in declaration order.
+        pub const OPTIONS: &[OptionInfo] = &[
+            $(OptionInfo {
+                name: stringify!($field),
+                flag: $flag,
+                doc: &[$($doc),+],
+            },)*
+        ];
+
+        /// The options as `clap` flags, to `#[command(flatten)]` into a subcommand.
+        #[cfg(feature = "cli")]
+        #[derive(Debug, Clone, Default, clap::Args)]
+        pub struct SettingsArgs {
+            $(
+                $(#[doc = $doc])+
+                #[arg(long = $flag)]
+                $(#[arg($($arg)*)])?
+                pub $field: $cli_ty,
+            )*
+        }
+
+        #[cfg(feature = "cli")]
+        impl SettingsArgs {
+            /// Sets on `settings` every option given on the command line; the others keep
+            /// their value.
+            pub fn apply(&self, settings: &mut Settings) {
+                $({
+                    let into: fn($cli_ty) -> Option<$ty> = $into;
+                    if let Some(value) = into(self.$field.clone()) {
+                        settings.$field = value;
+                    }
+                })*
+            }
+
+            /// The settings the command line asks for: the defaults, then the flags given.
+            pub fn settings(&self) -> Settings {
+                let mut settings = Settings::default();
+                self.apply(&mut settings);
+                settings
+            }
+        }
+    };
+}
+
+options! {
+    /// Derive `schemars::JsonSchema` on every generated type; the crate using the output then
+    /// needs `schemars`.
+    derive_json_schema: bool = false;
+        cli "derive-json-schema": bool => |on: bool| on.then_some(true);
+
+    /// Generate only these outputs (comma-separated); by default every output that applies to
+    /// the document.
+    outputs: Outputs = Outputs::Applicable;
+        cli "only": Option<Vec<Output>> [value_name = "OUTPUT", value_delimiter = ','] =>
+            |only: Option<Vec<Output>>| only.map(Outputs::only);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setters_chain_and_set() {
+        let mut settings = Settings::default();
+        settings.derive_json_schema(true).outputs([Output::Types]);
+        assert!(settings.derive_json_schema);
+        assert_eq!(settings.outputs, Outputs::only([Output::Types]));
+    }
+
+    #[test]
+    fn defaults() {
+        let settings = Settings::default();
+        assert!(!settings.derive_json_schema);
+        assert_eq!(settings.outputs, Outputs::Applicable);
+        assert!(settings.outputs.includes(Output::Types));
+    }
+
+    /// A second builder wrapping `Settings`, its setters generated from the one declaration,
+    /// as the build-script builder is meant to.
+    #[test]
+    fn for_each_option_lets_another_builder_forward_every_setter() {
+        struct Builder {
+            settings: Settings,
+        }
+        macro_rules! forward {
+            ($($(#[doc = $doc:literal])+ $field:ident: $ty:ty;)*) => {
+                impl Builder {
+                    $(
+                        $(#[doc = $doc])+
+                        fn $field(&mut self, value: impl Into<$ty>) -> &mut Self {
+                            self.settings.$field(value);
+                            self
+                        }
+                    )*
+                }
+            };
+        }
+        for_each_option!(forward);
+
+        let mut builder = Builder {
+            settings: Settings::default(),
+        };
+        builder.derive_json_schema(true).outputs(Output::Types);
+        assert!(builder.settings.derive_json_schema);
+        assert_eq!(builder.settings.outputs, Outputs::only([Output::Types]));
+    }
+
+    #[test]
+    fn options_table_lists_every_field_with_its_doc() {
+        let names: Vec<&str> = OPTIONS.iter().map(|o| o.name).collect();
+        assert_eq!(names, ["derive_json_schema", "outputs"]);
+        for option in OPTIONS {
+            assert!(!option.summary().is_empty(), "{option:?}");
+            assert!(!option.flag.starts_with('-'), "{option:?}");
+        }
+    }
 }

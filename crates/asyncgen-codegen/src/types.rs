@@ -6,15 +6,56 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use asyncgen_ir::types::{Additional, Docs, Field, Rule, StringEnum, StructDef, TypeDef, TypeKind, TypeRef, TypeSpace, UnionDef, KEYWORDS};
+use asyncgen_ir::types::{
+    Additional, Docs, Field, KEYWORDS, Rule, StringEnum, StructDef, TypeDef, TypeKind, TypeRef,
+    TypeSpace, UnionDef,
+};
 
 use crate::Settings;
 
-pub fn generate(space: &TypeSpace, settings: &Settings) -> TokenStream {
-    let p = Paths::for_space(space);
-    let items: TokenStream = space.types.iter().map(|t| item(space, &p, t, settings)).collect();
-    let imports = p.imports(&items);
-    quote! { #imports #items }
+/// The `use` lines the module needs (an unused import would fail `deny(warnings)`).
+pub fn imports(space: &TypeSpace, p: &Paths) -> TokenStream {
+    let maps = space.types.iter().any(|t| match &t.kind {
+        TypeKind::Struct(s) => {
+            matches!(s.additional, Additional::Keep(_)) || s.fields.iter().any(|f| has_map(&f.ty))
+        }
+        TypeKind::Union(u) => u.variants.iter().any(|v| has_map(&v.ty)),
+        TypeKind::Alias(r) => has_map(r),
+        TypeKind::Enum(_) => false,
+    });
+    let derives = space
+        .types
+        .iter()
+        .any(|t| matches!(t.kind, TypeKind::Struct(_) | TypeKind::Enum(_)));
+    let map = if p.short_map && maps {
+        quote!(
+            use std::collections::BTreeMap;
+        )
+    } else {
+        TokenStream::new()
+    };
+    let serde = if p.short_serde && derives {
+        quote!(
+            use serde::{Deserialize, Serialize};
+        )
+    } else {
+        TokenStream::new()
+    };
+    quote! { #map #serde }
+}
+
+fn has_map(r: &TypeRef) -> bool {
+    match r {
+        TypeRef::Map(_) => true,
+        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Boxed(i) => has_map(i),
+        TypeRef::Tuple(items) => items.iter().any(has_map),
+        _ => false,
+    }
+}
+
+/// The items of one named type (a type and its impls).
+pub fn item_tokens(space: &TypeSpace, p: &Paths, index: usize, settings: &Settings) -> TokenStream {
+    item(space, p, &space.types[index], settings)
 }
 
 /// How generated code names the std and serde items it uses: by their short names, as a
@@ -37,7 +78,12 @@ impl Paths {
     pub fn for_space(space: &TypeSpace) -> Paths {
         let taken = |n: &str| space.types.iter().any(|t| t.name == n);
         let pick = |short: &str, long: TokenStream| -> TokenStream {
-            if taken(short) { long } else { let i = ident(short); quote!(#i) }
+            if taken(short) {
+                long
+            } else {
+                let i = ident(short);
+                quote!(#i)
+            }
         };
         let short_serde = !taken("Serialize") && !taken("Deserialize");
         Paths {
@@ -46,36 +92,26 @@ impl Paths {
             vec: pick("Vec", quote!(::std::vec::Vec)),
             boxed: pick("Box", quote!(::std::boxed::Box)),
             map: pick("BTreeMap", quote!(::std::collections::BTreeMap)),
-            serialize: if short_serde { quote!(Serialize) } else { quote!(::serde::Serialize) },
-            deserialize: if short_serde { quote!(Deserialize) } else { quote!(::serde::Deserialize) },
-            is_none: if taken("Option") { "::std::option::Option::is_none" } else { "Option::is_none" }.to_owned(),
+            serialize: if short_serde {
+                quote!(Serialize)
+            } else {
+                quote!(::serde::Serialize)
+            },
+            deserialize: if short_serde {
+                quote!(Deserialize)
+            } else {
+                quote!(::serde::Deserialize)
+            },
+            is_none: if taken("Option") {
+                "::std::option::Option::is_none"
+            } else {
+                "Option::is_none"
+            }
+            .to_owned(),
             short_map: !taken("BTreeMap"),
             short_serde,
         }
     }
-
-    /// The `use` lines the items need (an unused import would fail `deny(warnings)`).
-    fn imports(&self, items: &TokenStream) -> TokenStream {
-        let used: std::collections::HashSet<String> = idents(items.clone());
-        let map = if self.short_map && used.contains("BTreeMap") { quote!(use std::collections::BTreeMap;) } else { TokenStream::new() };
-        let serde = if self.short_serde && used.contains("Serialize") { quote!(use serde::{Deserialize, Serialize};) } else { TokenStream::new() };
-        quote! { #map #serde }
-    }
-}
-
-fn idents(tokens: TokenStream) -> std::collections::HashSet<String> {
-    let mut out = std::collections::HashSet::new();
-    for t in tokens {
-        match t {
-            proc_macro2::TokenTree::Ident(i) => {
-                out.insert(i.to_string());
-            }
-            proc_macro2::TokenTree::Group(g) => out.extend(idents(g.stream())),
-            _ => {}
-        }
-    }
-    out
-
 }
 
 /// An identifier, raw when the name is a keyword.
@@ -136,7 +172,11 @@ fn doc_text(text: &str) -> Vec<String> {
             in_fence = !in_fence;
             continue;
         }
-        out.push(if in_fence { line.to_owned() } else { t.to_owned() });
+        out.push(if in_fence {
+            line.to_owned()
+        } else {
+            t.to_owned()
+        });
     }
     if in_fence {
         out.push("```".to_owned());
@@ -157,7 +197,11 @@ fn doc_attrs(docs: &Docs, extra: &[String]) -> TokenStream {
     }
     let mut notes: Vec<String> = extra.to_vec();
     // Integer and number formats are already the Rust type; others (date-time, uuid) are not.
-    if let Some(f) = docs.format.as_ref().filter(|f| !matches!(f.as_str(), "int32" | "int64" | "float" | "double")) {
+    if let Some(f) = docs
+        .format
+        .as_ref()
+        .filter(|f| !matches!(f.as_str(), "int32" | "int64" | "float" | "double"))
+    {
         notes.push(format!("Format: `{}`.", f.replace('`', "'")));
     }
     for e in docs.examples.iter().take(3) {
@@ -170,12 +214,22 @@ fn doc_attrs(docs: &Docs, extra: &[String]) -> TokenStream {
         lines.push(String::new());
     }
     lines.extend(notes);
-    let lines = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let lines = lines.iter().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
     quote! { #( #[doc = #lines] )* }
 }
 
 fn deprecated(docs: &Docs) -> TokenStream {
-    if docs.deprecated { quote!(#[deprecated]) } else { TokenStream::new() }
+    if docs.deprecated {
+        quote!(#[deprecated])
+    } else {
+        TokenStream::new()
+    }
 }
 
 /// True when a type uses a deprecated type, so the use needs `#[allow(deprecated)]`.
@@ -183,13 +237,18 @@ fn uses_deprecated(space: &TypeSpace, kind: &TypeKind) -> bool {
     fn walk(space: &TypeSpace, r: &TypeRef) -> bool {
         match r {
             TypeRef::Named(id) => space.get(*id).docs.deprecated,
-            TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => walk(space, i),
+            TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => {
+                walk(space, i)
+            }
             TypeRef::Tuple(items) => items.iter().any(|i| walk(space, i)),
             _ => false,
         }
     }
     match kind {
-        TypeKind::Struct(s) => s.fields.iter().any(|f| f.docs.deprecated || walk(space, &f.ty)),
+        TypeKind::Struct(s) => s
+            .fields
+            .iter()
+            .any(|f| f.docs.deprecated || walk(space, &f.ty)),
         TypeKind::Union(u) => u.variants.iter().any(|v| walk(space, &v.ty)),
         TypeKind::Alias(r) => walk(space, r),
         TypeKind::Enum(_) => false,
@@ -201,16 +260,40 @@ fn item(space: &TypeSpace, p: &Paths, t: &TypeDef, settings: &Settings) -> Token
     let origin = format!("Schema: `{}`.", t.origin);
     let docs = doc_attrs(&t.docs, &[origin]);
     let dep = deprecated(&t.docs);
-    let allow = if t.docs.deprecated || uses_deprecated(space, &t.kind) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
-    let schema_derive = if settings.derive_json_schema { quote!(::schemars::JsonSchema,) } else { TokenStream::new() };
+    let allow = if t.docs.deprecated || uses_deprecated(space, &t.kind) {
+        quote!(#[allow(deprecated)])
+    } else {
+        TokenStream::new()
+    };
+    let schema_derive = if settings.derive_json_schema {
+        quote!(::schemars::JsonSchema,)
+    } else {
+        TokenStream::new()
+    };
     match &t.kind {
         TypeKind::Alias(r) => {
             let ty = type_path(space, p, r);
             quote! { #docs #dep #allow pub type #name = #ty; }
         }
-        TypeKind::Struct(s) => structure(space, p, &name, s, quote!(#docs #dep #allow), &schema_derive),
+        TypeKind::Struct(s) => structure(
+            space,
+            p,
+            &name,
+            s,
+            quote!(#docs #dep #allow),
+            &schema_derive,
+        ),
         TypeKind::Enum(e) => string_enum(p, &name, e, quote!(#docs #dep), &schema_derive),
-        TypeKind::Union(u) => union(space, p, &name, &t.name, u, quote!(#docs #dep #allow), &allow, settings),
+        TypeKind::Union(u) => union(
+            space,
+            p,
+            &name,
+            &t.name,
+            u,
+            quote!(#docs #dep #allow),
+            &allow,
+            settings,
+        ),
     }
 }
 
@@ -222,13 +305,22 @@ fn field(space: &TypeSpace, p: &Paths, f: &Field) -> TokenStream {
     }
     let docs = doc_attrs(&f.docs, &extra);
     let dep = deprecated(&f.docs);
-    let rename = if f.name.trim_start_matches("r#") != f.wire { let w = &f.wire; quote!(#[serde(rename = #w)]) } else { TokenStream::new() };
+    let rename = if f.name.trim_start_matches("r#") != f.wire {
+        let w = &f.wire;
+        quote!(#[serde(rename = #w)])
+    } else {
+        TokenStream::new()
+    };
     let ty = type_path(space, p, &f.ty);
     if f.required {
         quote! { #docs #dep #rename pub #name: #ty, }
     } else {
         let o = &p.option;
-        let ty = if matches!(f.ty, TypeRef::Option(_)) { ty } else { quote!(#o<#ty>) };
+        let ty = if matches!(f.ty, TypeRef::Option(_)) {
+            ty
+        } else {
+            quote!(#o<#ty>)
+        };
         let is_none = &p.is_none;
         quote! {
             #docs #dep #rename
@@ -238,7 +330,14 @@ fn field(space: &TypeSpace, p: &Paths, f: &Field) -> TokenStream {
     }
 }
 
-fn structure(space: &TypeSpace, p: &Paths, name: &Ident, s: &StructDef, attrs: TokenStream, schema_derive: &TokenStream) -> TokenStream {
+fn structure(
+    space: &TypeSpace,
+    p: &Paths,
+    name: &Ident,
+    s: &StructDef,
+    attrs: TokenStream,
+    schema_derive: &TokenStream,
+) -> TokenStream {
     let fields = s.fields.iter().map(|f| field(space, p, f));
     let (deny, rest) = match &s.additional {
         Additional::Deny => (quote!(#[serde(deny_unknown_fields)]), TokenStream::new()),
@@ -272,11 +371,23 @@ fn structure(space: &TypeSpace, p: &Paths, name: &Ident, s: &StructDef, attrs: T
     }
 }
 
-fn string_enum(p: &Paths, name: &Ident, e: &StringEnum, attrs: TokenStream, schema_derive: &TokenStream) -> TokenStream {
+fn string_enum(
+    p: &Paths,
+    name: &Ident,
+    e: &StringEnum,
+    attrs: TokenStream,
+    schema_derive: &TokenStream,
+) -> TokenStream {
     let (ser, de, string) = (&p.serialize, &p.deserialize, &p.string);
     let variants: Vec<Ident> = e.variants.iter().map(|v| ident(&v.name)).collect();
     let wires: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
-    let renames = wires.iter().zip(&e.variants).map(|(w, v)| if *w != v.name { quote!(#[serde(rename = #w)]) } else { TokenStream::new() });
+    let renames = wires.iter().zip(&e.variants).map(|(w, v)| {
+        if *w != v.name {
+            quote!(#[serde(rename = #w)])
+        } else {
+            TokenStream::new()
+        }
+    });
     let docs = e.variants.iter().map(|v| doc_attrs(&v.docs, &[]));
     if e.open {
         quote! {
@@ -309,7 +420,13 @@ fn string_enum(p: &Paths, name: &Ident, e: &StringEnum, attrs: TokenStream, sche
     } else {
         // A closed enum is a `const` (one value) or a fixed set: its first value is the default,
         // so a struct holding a `const` field can be built without spelling it.
-        let defaults = (0..variants.len()).map(|i| if i == 0 { quote!(#[default]) } else { TokenStream::new() });
+        let defaults = (0..variants.len()).map(|i| {
+            if i == 0 {
+                quote!(#[default])
+            } else {
+                TokenStream::new()
+            }
+        });
         quote! {
             #attrs
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, #ser, #de, #schema_derive)]
@@ -331,13 +448,28 @@ fn string_enum(p: &Paths, name: &Ident, e: &StringEnum, attrs: TokenStream, sche
 }
 
 fn pointer(path: &[String]) -> String {
-    path.iter().map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1"))).collect()
+    path.iter()
+        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn union(space: &TypeSpace, p: &Paths, name: &Ident, type_name: &str, u: &UnionDef, attrs: TokenStream, allow: &TokenStream, settings: &Settings) -> TokenStream {
+fn union(
+    space: &TypeSpace,
+    p: &Paths,
+    name: &Ident,
+    type_name: &str,
+    u: &UnionDef,
+    attrs: TokenStream,
+    allow: &TokenStream,
+    settings: &Settings,
+) -> TokenStream {
     let variants: Vec<Ident> = u.variants.iter().map(|v| ident(&v.name)).collect();
-    let types: Vec<TokenStream> = u.variants.iter().map(|v| type_path(space, p, &v.ty)).collect();
+    let types: Vec<TokenStream> = u
+        .variants
+        .iter()
+        .map(|v| type_path(space, p, &v.ty))
+        .collect();
     let docs = u.variants.iter().map(|v| doc_attrs(&v.docs, &[]));
     let checks = u.variants.iter().zip(&variants).map(|(v, variant)| {
         let decode = quote!(return ::serde_json::from_value(value).map(Self::#variant););
@@ -386,8 +518,15 @@ fn union(space: &TypeSpace, p: &Paths, name: &Ident, type_name: &str, u: &UnionD
             quote!(::std::result::Result::Err(<::serde_json::Error as ::serde::de::Error>::custom(#message))),
         )
     };
-    let name_arms = variants.iter().zip(&names).map(|(v, n)| quote!(Self::#v(_) => ::std::option::Option::Some(#n),));
-    let unknown_name = if u.open { quote!(Self::Unknown(_) => ::std::option::Option::None,) } else { TokenStream::new() };
+    let name_arms = variants
+        .iter()
+        .zip(&names)
+        .map(|(v, n)| quote!(Self::#v(_) => ::std::option::Option::Some(#n),));
+    let unknown_name = if u.open {
+        quote!(Self::Unknown(_) => ::std::option::Option::None,)
+    } else {
+        TokenStream::new()
+    };
     let schema = if settings.derive_json_schema {
         quote!(#[derive(::schemars::JsonSchema)] #[schemars(untagged)])
     } else {

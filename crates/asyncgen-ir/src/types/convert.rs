@@ -77,21 +77,31 @@ impl Place {
         }
         Place {
             name: format!("{}{}", self.name, type_name(suffix, "Value")),
-            origin: Origin { file: self.origin.file.clone(), pointer },
+            origin: Origin {
+                file: self.origin.file.clone(),
+                pointer,
+            },
         }
     }
 }
 
 fn docs(schema: &Value) -> Docs {
     let s = |k: &str| schema.get(k).and_then(Value::as_str).map(str::to_owned);
-    let mut examples: Vec<Value> = schema.get("examples").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut examples: Vec<Value> = schema
+        .get("examples")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if let Some(e) = schema.get("example") {
         examples.push(e.clone());
     }
     Docs {
         title: s("title"),
         description: s("description"),
-        deprecated: schema.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+        deprecated: schema
+            .get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         format: s("format"),
         examples,
     }
@@ -107,13 +117,18 @@ fn types_of(schema: &Value) -> Vec<&str> {
 }
 
 fn is_nullable(schema: &Value) -> bool {
-    types_of(schema).contains(&"null") || schema.get("nullable").and_then(Value::as_bool).unwrap_or(false)
+    types_of(schema).contains(&"null")
+        || schema
+            .get("nullable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
 }
 
 fn is_object_like(schema: &Value) -> bool {
     let t = types_of(schema);
     t.contains(&"object")
-        || (t.is_empty() && (schema.get("properties").is_some() || schema.get("required").is_some()))
+        || (t.is_empty()
+            && (schema.get("properties").is_some() || schema.get("required").is_some()))
 }
 
 /// The single value a schema allows, if it allows one (`const`, or a one-value `enum`).
@@ -121,7 +136,11 @@ fn single_value(schema: &Value) -> Option<&Value> {
     if let Some(c) = schema.get("const") {
         return Some(c);
     }
-    match schema.get("enum").and_then(Value::as_array).map(Vec::as_slice) {
+    match schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         Some([one]) => Some(one),
         _ => None,
     }
@@ -156,7 +175,13 @@ impl<'a> Converter<'a> {
         let id = TypeId(self.space.types.len());
         self.taken.insert(name.clone(), origin.clone());
         // A placeholder until the definition is converted; cycles see the id meanwhile.
-        self.space.types.push(TypeDef { id, name, docs, origin, kind: TypeKind::Alias(TypeRef::Json) });
+        self.space.types.push(TypeDef {
+            id,
+            name,
+            docs,
+            origin,
+            kind: TypeKind::Alias(TypeRef::Json),
+        });
         id
     }
 
@@ -165,7 +190,10 @@ impl<'a> Converter<'a> {
         if !self.taken.contains_key(candidate) {
             return candidate.to_owned();
         }
-        (2..).map(|i| format!("{candidate}{i}")).find(|n| !self.taken.contains_key(n)).unwrap_or_default()
+        (2..)
+            .map(|i| format!("{candidate}{i}"))
+            .find(|n| !self.taken.contains_key(n))
+            .unwrap_or_default()
     }
 
     /// Names every entry before converting any. Component keys first, since they are
@@ -175,23 +203,40 @@ impl<'a> Converter<'a> {
         for m in self.api.messages.values() {
             let base = type_name(&m.key, "Message");
             if let Some(p) = &m.payload {
-                suggested.entry(p).or_insert_with(|| format!("{base}Payload"));
+                suggested
+                    .entry(p)
+                    .or_insert_with(|| format!("{base}Payload"));
             }
             if let Some(h) = &m.headers {
-                suggested.entry(h).or_insert_with(|| format!("{base}Headers"));
+                suggested
+                    .entry(h)
+                    .or_insert_with(|| format!("{base}Headers"));
             }
         }
         for ch in self.api.channels.values() {
             for (name, p) in &ch.parameters {
                 if let Some(s) = &p.schema {
-                    suggested.entry(s).or_insert_with(|| format!("{}{}Parameter", type_name(&ch.key, "Channel"), type_name(name, "Value")));
+                    suggested.entry(s).or_insert_with(|| {
+                        format!(
+                            "{}{}Parameter",
+                            type_name(&ch.key, "Channel"),
+                            type_name(name, "Value")
+                        )
+                    });
                 }
             }
         }
         let entries: Vec<(SchemaRef, Origin, Option<String>, Docs)> = self
             .store
             .iter()
-            .map(|(k, e)| (k.clone(), e.origin.clone(), e.component.clone(), docs(&e.schema)))
+            .map(|(k, e)| {
+                (
+                    k.clone(),
+                    e.origin.clone(),
+                    e.component.clone(),
+                    docs(&e.schema),
+                )
+            })
             .collect();
         for (key, origin, component, d) in entries.iter().filter(|e| e.2.is_some()) {
             let name = type_name(component.as_deref().unwrap_or_default(), "Schema");
@@ -218,7 +263,20 @@ impl<'a> Converter<'a> {
                 let tokens: Vec<&str> = origin
                     .pointer
                     .split('/')
-                    .filter(|t| !t.is_empty() && !matches!(*t, "components" | "schemas" | "properties" | "items" | "payload" | "messages" | "definitions" | "$defs"))
+                    .filter(|t| {
+                        !t.is_empty()
+                            && !matches!(
+                                *t,
+                                "components"
+                                    | "schemas"
+                                    | "properties"
+                                    | "items"
+                                    | "payload"
+                                    | "messages"
+                                    | "definitions"
+                                    | "$defs"
+                            )
+                    })
                     .collect();
                 type_name(tokens.last().copied().unwrap_or("Schema"), "Schema")
             });
@@ -229,8 +287,13 @@ impl<'a> Converter<'a> {
     }
 
     fn define_entry(&mut self, key: &SchemaRef) {
-        let (Some(entry), Some(&id)) = (self.store.get(key), self.entries.get(key)) else { return };
-        let place = Place { name: self.space.types[id.0].name.clone(), origin: entry.origin.clone() };
+        let (Some(entry), Some(&id)) = (self.store.get(key), self.entries.get(key)) else {
+            return;
+        };
+        let place = Place {
+            name: self.space.types[id.0].name.clone(),
+            origin: entry.origin.clone(),
+        };
         let kind = if entry.is_json_schema() {
             self.definition(&entry.schema, &place, Some(id))
         } else {
@@ -257,7 +320,10 @@ impl<'a> Converter<'a> {
                 open: true,
             });
         }
-        if is_object_like(schema) && (schema.get("properties").is_some() || schema.get("additionalProperties") == Some(&Value::Bool(false))) {
+        if is_object_like(schema)
+            && (schema.get("properties").is_some()
+                || schema.get("additionalProperties") == Some(&Value::Bool(false)))
+        {
             return TypeKind::Struct(self.structure(schema, place));
         }
         TypeKind::Alias(self.type_of(schema, place))
@@ -295,12 +361,25 @@ impl<'a> Converter<'a> {
         }
         if let Some(value) = single_value(schema).filter(|v| v.is_string()) {
             let values = vec![value.as_str().unwrap_or_default().to_owned()];
-            return self.named_inline(schema, place, |_, _| TypeKind::Enum(StringEnum { variants: enum_variants(&values), open: false }));
+            return self.named_inline(schema, place, |_, _| {
+                TypeKind::Enum(StringEnum {
+                    variants: enum_variants(&values),
+                    open: false,
+                })
+            });
         }
         if let Some(values) = self.string_enum_values(schema) {
-            return self.named_inline(schema, place, |_, _| TypeKind::Enum(StringEnum { variants: enum_variants(&values), open: true }));
+            return self.named_inline(schema, place, |_, _| {
+                TypeKind::Enum(StringEnum {
+                    variants: enum_variants(&values),
+                    open: true,
+                })
+            });
         }
-        let types: Vec<&str> = types_of(schema).into_iter().filter(|t| *t != "null").collect();
+        let types: Vec<&str> = types_of(schema)
+            .into_iter()
+            .filter(|t| *t != "null")
+            .collect();
         match types.as_slice() {
             ["string"] => TypeRef::String,
             ["integer"] => match schema.get("format").and_then(Value::as_str) {
@@ -310,7 +389,10 @@ impl<'a> Converter<'a> {
             ["number"] => TypeRef::F64,
             ["boolean"] => TypeRef::Bool,
             ["array"] => self.array(schema, place),
-            ["object"] | [] if is_object_like(schema) || types.is_empty() && map.contains_key("additionalProperties") => {
+            ["object"] | []
+                if is_object_like(schema)
+                    || types.is_empty() && map.contains_key("additionalProperties") =>
+            {
                 self.object(schema, place)
             }
             _ => TypeRef::Json,
@@ -318,36 +400,59 @@ impl<'a> Converter<'a> {
     }
 
     fn array(&mut self, schema: &Value, place: &Place) -> TypeRef {
-        let tuple = schema.get("prefixItems").or_else(|| schema.get("items").filter(|i| i.is_array()));
+        let tuple = schema
+            .get("prefixItems")
+            .or_else(|| schema.get("items").filter(|i| i.is_array()));
         if let Some(Value::Array(items)) = tuple {
             let refs = items
                 .iter()
                 .enumerate()
-                .map(|(i, s)| self.type_of(s, &place.child(&format!("Item{i}"), &["items", &i.to_string()])))
+                .map(|(i, s)| {
+                    self.type_of(
+                        s,
+                        &place.child(&format!("Item{i}"), &["items", &i.to_string()]),
+                    )
+                })
                 .collect();
             return TypeRef::Tuple(refs);
         }
         match schema.get("items") {
-            Some(items) => TypeRef::Vec(Box::new(self.type_of(items, &place.child("Item", &["items"])))),
+            Some(items) => TypeRef::Vec(Box::new(
+                self.type_of(items, &place.child("Item", &["items"])),
+            )),
             None => TypeRef::Vec(Box::new(TypeRef::Json)),
         }
     }
 
     /// An inline object: a map when it names no properties, else a struct.
     fn object(&mut self, schema: &Value, place: &Place) -> TypeRef {
-        let has_props = schema.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());
+        let has_props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| !p.is_empty());
         if !has_props {
             return match schema.get("additionalProperties") {
-                Some(Value::Bool(false)) => self.named_inline(schema, place, |c, p| TypeKind::Struct(c.structure(schema, p))),
-                Some(s @ Value::Object(_)) => TypeRef::Map(Box::new(self.type_of(s, &place.child("Value", &["additionalProperties"])))),
+                Some(Value::Bool(false)) => self.named_inline(schema, place, |c, p| {
+                    TypeKind::Struct(c.structure(schema, p))
+                }),
+                Some(s @ Value::Object(_)) => TypeRef::Map(Box::new(
+                    self.type_of(s, &place.child("Value", &["additionalProperties"])),
+                )),
                 _ => TypeRef::Map(Box::new(TypeRef::Json)),
             };
         }
-        self.named_inline(schema, place, |c, p| TypeKind::Struct(c.structure(schema, p)))
+        self.named_inline(schema, place, |c, p| {
+            TypeKind::Struct(c.structure(schema, p))
+        })
     }
 
     /// A named type for an inline schema, shared with any identical schema met before.
-    fn named_inline(&mut self, schema: &Value, place: &Place, make: impl FnOnce(&mut Self, &Place) -> TypeKind) -> TypeRef {
+    fn named_inline(
+        &mut self,
+        schema: &Value,
+        place: &Place,
+        make: impl FnOnce(&mut Self, &Place) -> TypeKind,
+    ) -> TypeRef {
         let canonical = schema.to_string();
         if let Some(id) = self.structural.get(&canonical) {
             return TypeRef::Named(*id);
@@ -355,7 +460,10 @@ impl<'a> Converter<'a> {
         let name = self.fresh(&place.name);
         let id = self.alloc(name.clone(), place.origin.clone(), docs(schema));
         self.structural.insert(canonical, id);
-        let own = Place { name, origin: place.origin.clone() };
+        let own = Place {
+            name,
+            origin: place.origin.clone(),
+        };
         let kind = make(self, &own);
         self.space.types[id.0].kind = kind;
         TypeRef::Named(id)
@@ -363,7 +471,10 @@ impl<'a> Converter<'a> {
 
     fn string_enum_values(&self, schema: &Value) -> Option<Vec<String>> {
         let values = schema.get("enum")?.as_array()?;
-        let strings: Vec<String> = values.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        let strings: Vec<String> = values
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
         let non_null = values.iter().filter(|v| !v.is_null()).count();
         (!strings.is_empty() && strings.len() == non_null).then_some(strings)
     }
@@ -377,11 +488,17 @@ impl<'a> Converter<'a> {
         let mut fields: Vec<Field> = Vec::new();
         let mut used: HashSet<String> = HashSet::new();
         let empty = Map::new();
-        let props = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         for (wire, prop) in props {
             let mut name = field_name(wire);
             if !used.insert(name.clone()) {
-                name = (2..).map(|i| format!("{name}_{i}")).find(|n| used.insert(n.clone())).unwrap_or_default();
+                name = (2..)
+                    .map(|i| format!("{name}_{i}"))
+                    .find(|n| used.insert(n.clone()))
+                    .unwrap_or_default();
             }
             let ty = self.type_of(prop, &place.child(wire, &["properties", wire]));
             let target = self.deref(prop);
@@ -426,7 +543,13 @@ impl<'a> Converter<'a> {
                 Some(_) => self.merge_all_of(part)?,
                 None => part.clone(),
             };
-            if !(is_object_like(&part) || part.as_object().is_some_and(|m| m.keys().all(|k| !matches!(k.as_str(), "type" | "enum" | "items" | "oneOf" | "anyOf")))) {
+            if !(is_object_like(&part)
+                || part.as_object().is_some_and(|m| {
+                    m.keys().all(|k| {
+                        !matches!(k.as_str(), "type" | "enum" | "items" | "oneOf" | "anyOf")
+                    })
+                }))
+            {
                 return None;
             }
             if let Some(p) = part.get("properties").and_then(Value::as_object) {
@@ -434,7 +557,12 @@ impl<'a> Converter<'a> {
                     properties.insert(k.clone(), v.clone());
                 }
             }
-            for r in part.get("required").and_then(Value::as_array).into_iter().flatten() {
+            for r in part
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if !required.contains(r) {
                     required.push(r.clone());
                 }
@@ -469,35 +597,68 @@ impl<'a> Converter<'a> {
             Some(d) => d.get("propertyName")?.as_str()?.to_owned(),
             None => return None,
         };
-        let own_key = self.entries.iter().find(|(_, id)| **id == own).map(|(k, _)| k.clone())?;
+        let own_key = self
+            .entries
+            .iter()
+            .find(|(_, id)| **id == own)
+            .map(|(k, _)| k.clone())?;
         let mut variants = Vec::new();
         for (key, entry) in self.store.iter() {
             let extends = entry
                 .schema
                 .get("allOf")
                 .and_then(Value::as_array)
-                .is_some_and(|parts| parts.iter().any(|p| SchemaStore::ref_of(p).as_ref() == Some(&own_key)));
-            let (true, Some(component), Some(id)) = (extends, entry.component.as_ref(), self.entries.get(key)) else { continue };
+                .is_some_and(|parts| {
+                    parts
+                        .iter()
+                        .any(|p| SchemaStore::ref_of(p).as_ref() == Some(&own_key))
+                });
+            let (true, Some(component), Some(id)) =
+                (extends, entry.component.as_ref(), self.entries.get(key))
+            else {
+                continue;
+            };
             let value = self
                 .merge_all_of(&entry.schema)
-                .and_then(|m| m.pointer(&format!("/properties/{property}")).and_then(single_value).cloned())
+                .and_then(|m| {
+                    m.pointer(&format!("/properties/{property}"))
+                        .and_then(single_value)
+                        .cloned()
+                })
                 .unwrap_or_else(|| Value::String(component.clone()));
             variants.push(UnionVariant {
                 name: variant_name(component),
                 ty: TypeRef::Named(*id),
-                rule: Rule::Equals { path: vec![property.clone()], value },
+                rule: Rule::Equals {
+                    path: vec![property.clone()],
+                    value,
+                },
                 docs: Docs::default(),
             });
         }
-        (!variants.is_empty()).then_some(TypeKind::Union(UnionDef { variants, open: true }))
+        (!variants.is_empty()).then_some(TypeKind::Union(UnionDef {
+            variants,
+            open: true,
+        }))
     }
 
     fn union(&mut self, schema: &Value, place: &Place) -> UnionDef {
-        let key = if schema.get("oneOf").is_some() { "oneOf" } else { "anyOf" };
-        let branches: Vec<Value> = schema.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+        let key = if schema.get("oneOf").is_some() {
+            "oneOf"
+        } else {
+            "anyOf"
+        };
+        let branches: Vec<Value> = schema
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let explicit = match schema.get("discriminator") {
             Some(Value::String(p)) => Some(p.clone()),
-            Some(d) => d.get("propertyName").and_then(Value::as_str).map(str::to_owned),
+            Some(d) => d
+                .get("propertyName")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             None => None,
         };
         let mut variants = Vec::new();
@@ -505,8 +666,17 @@ impl<'a> Converter<'a> {
         for (i, branch) in branches.iter().enumerate() {
             let target = self.deref(branch).clone();
             let label = SchemaStore::ref_of(branch)
-                .and_then(|r| self.entries.get(&r).map(|id| self.space.types[id.0].name.clone()))
-                .or_else(|| target.get("title").and_then(Value::as_str).map(|t| type_name(t, "Variant")))
+                .and_then(|r| {
+                    self.entries
+                        .get(&r)
+                        .map(|id| self.space.types[id.0].name.clone())
+                })
+                .or_else(|| {
+                    target
+                        .get("title")
+                        .and_then(Value::as_str)
+                        .map(|t| type_name(t, "Variant"))
+                })
                 .unwrap_or_else(|| format!("Variant{i}"));
             let name = unique_name(&mut used, variant_name(&label));
 
@@ -520,7 +690,12 @@ impl<'a> Converter<'a> {
                 .zip(&variants)
                 .map(|(s, (n, _, _))| Rule::Equals {
                     path: vec![p.clone()],
-                    value: self.merged_view(s).pointer(&format!("/properties/{p}")).and_then(single_value).cloned().unwrap_or_else(|| Value::String(n.clone())),
+                    value: self
+                        .merged_view(s)
+                        .pointer(&format!("/properties/{p}"))
+                        .and_then(single_value)
+                        .cloned()
+                        .unwrap_or_else(|| Value::String(n.clone())),
                 })
                 .collect(),
             None => self.derive_rules(&schemas, &vec![None; schemas.len()]).0,
@@ -529,7 +704,12 @@ impl<'a> Converter<'a> {
             variants: variants
                 .into_iter()
                 .zip(rules)
-                .map(|((name, ty, s), rule)| UnionVariant { name, ty, rule, docs: docs(&s) })
+                .map(|((name, ty, s), rule)| UnionVariant {
+                    name,
+                    ty,
+                    rule,
+                    docs: docs(&s),
+                })
                 .collect(),
             open: false,
         }
@@ -544,7 +724,9 @@ impl<'a> Converter<'a> {
     /// Paths (up to two objects deep) where a schema fixes a single value.
     fn const_paths(&self, schema: &Value, prefix: &[String], out: &mut Vec<(Vec<String>, Value)>) {
         let view = self.merged_view(schema);
-        let Some(props) = view.get("properties").and_then(Value::as_object) else { return };
+        let Some(props) = view.get("properties").and_then(Value::as_object) else {
+            return;
+        };
         for (k, p) in props {
             let mut path = prefix.to_vec();
             path.push(k.clone());
@@ -560,7 +742,9 @@ impl<'a> Converter<'a> {
     fn declares(&self, schema: &Value, path: &[String]) -> bool {
         let mut cur = self.merged_view(schema);
         for (i, k) in path.iter().enumerate() {
-            let Some(next) = cur.get("properties").and_then(|p| p.get(k)) else { return false };
+            let Some(next) = cur.get("properties").and_then(|p| p.get(k)) else {
+                return false;
+            };
             if i + 1 < path.len() {
                 cur = self.merged_view(next);
             }
@@ -586,7 +770,12 @@ impl<'a> Converter<'a> {
                 self.merged_view(s)
                     .get("required")
                     .and_then(Value::as_array)
-                    .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
                     .unwrap_or_default()
             })
             .collect();
@@ -605,15 +794,22 @@ impl<'a> Converter<'a> {
                         }
                     });
                     if distinct {
-                        return Rule::Equals { path: path.clone(), value: value.clone() };
+                        return Rule::Equals {
+                            path: path.clone(),
+                            value: value.clone(),
+                        };
                     }
                 }
                 // A required property no other variant declares.
                 let unique = required[i].iter().find(|p| {
-                    (0..schemas.len()).filter(|j| *j != i).all(|j| !self.declares(schemas[j], std::slice::from_ref(*p)))
+                    (0..schemas.len())
+                        .filter(|j| *j != i)
+                        .all(|j| !self.declares(schemas[j], std::slice::from_ref(*p)))
                 });
                 if let Some(p) = unique {
-                    return Rule::Present { properties: vec![p.clone()] };
+                    return Rule::Present {
+                        properties: vec![p.clone()],
+                    };
                 }
                 fallback = true;
                 Rule::Attempt
@@ -624,21 +820,45 @@ impl<'a> Converter<'a> {
 
     fn messages(&mut self) {
         for m in self.api.messages.values() {
-            let resolve = |r: &Option<SchemaRef>| r.as_ref().and_then(|k| self.entries.get(k)).map(|id| TypeRef::Named(*id));
-            let types = MessageTypes { payload: resolve(&m.payload), headers: resolve(&m.headers) };
+            let resolve = |r: &Option<SchemaRef>| {
+                r.as_ref()
+                    .and_then(|k| self.entries.get(k))
+                    .map(|id| TypeRef::Named(*id))
+            };
+            let types = MessageTypes {
+                payload: resolve(&m.payload),
+                headers: resolve(&m.headers),
+            };
             self.space.messages.insert(m.key.clone(), types);
         }
     }
 
     /// An `x-asyncgen-dispatch` rule written on a message.
     fn explicit_rule(&self, message: &str) -> Option<Rule> {
-        let ext = self.api.messages.get(message)?.extensions.get("x-asyncgen-dispatch")?;
+        let ext = self
+            .api
+            .messages
+            .get(message)?
+            .extensions
+            .get("x-asyncgen-dispatch")?;
         if let Some(props) = ext.get("present").and_then(Value::as_array) {
-            return Some(Rule::Present { properties: props.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect() });
+            return Some(Rule::Present {
+                properties: props
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect(),
+            });
         }
         let path = ext.get("path")?.as_str()?;
-        let tokens = path.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
-        Some(Rule::Equals { path: tokens, value: ext.get("equals")?.clone() })
+        let tokens = path
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        Some(Rule::Equals {
+            path: tokens,
+            value: ext.get("equals")?.clone(),
+        })
     }
 
     /// The union over several messages, dispatched by derived or explicit rules.
@@ -647,7 +867,12 @@ impl<'a> Converter<'a> {
         let schemas: Vec<Value> = keys
             .iter()
             .map(|k| {
-                self.api.messages.get(k).and_then(|m| m.payload.as_ref()).and_then(|p| self.store.get(p)).map_or(null.clone(), |e| e.schema.clone())
+                self.api
+                    .messages
+                    .get(k)
+                    .and_then(|m| m.payload.as_ref())
+                    .and_then(|p| self.store.get(p))
+                    .map_or(null.clone(), |e| e.schema.clone())
             })
             .collect();
         let refs: Vec<&Value> = schemas.iter().collect();
@@ -670,15 +895,32 @@ impl<'a> Converter<'a> {
             .iter()
             .zip(rules)
             .map(|(k, rule)| {
-                let ty = self.space.messages.get(k).and_then(|t| t.payload.clone()).unwrap_or(TypeRef::Json);
+                let ty = self
+                    .space
+                    .messages
+                    .get(k)
+                    .and_then(|t| t.payload.clone())
+                    .unwrap_or(TypeRef::Json);
                 let m = &self.api.messages[k];
-                let d = Docs { title: m.title.clone(), description: m.summary.clone().or(m.description.clone()), ..Docs::default() };
-                UnionVariant { name: unique_name(&mut used, variant_name(k)), ty, rule, docs: d }
+                let d = Docs {
+                    title: m.title.clone(),
+                    description: m.summary.clone().or(m.description.clone()),
+                    ..Docs::default()
+                };
+                UnionVariant {
+                    name: unique_name(&mut used, variant_name(k)),
+                    ty,
+                    rule,
+                    docs: d,
+                }
             })
             .collect();
         let type_name = self.fresh(&type_name(name, "Message"));
         let id = self.alloc(type_name, origin.clone(), Docs::default());
-        self.space.types[id.0].kind = TypeKind::Union(UnionDef { variants, open: true });
+        self.space.types[id.0].kind = TypeKind::Union(UnionDef {
+            variants,
+            open: true,
+        });
         id
     }
 
@@ -688,7 +930,14 @@ impl<'a> Converter<'a> {
             .operations
             .values()
             .filter(|o| o.messages.len() > 1)
-            .map(|o| (o.key.clone(), o.messages.clone(), o.origin.clone(), o.summary.clone()))
+            .map(|o| {
+                (
+                    o.key.clone(),
+                    o.messages.clone(),
+                    o.origin.clone(),
+                    o.summary.clone(),
+                )
+            })
             .collect();
         for (key, messages, origin, summary) in ops {
             let id = self.message_union(&format!("{key}Message"), &messages, &origin);
@@ -713,8 +962,14 @@ impl<'a> Converter<'a> {
             let from = scc[t.id.0];
             let cyclic = |id: TypeId| scc[id.0] == from;
             match &mut t.kind {
-                TypeKind::Struct(s) => s.fields.iter_mut().for_each(|f| box_direct(&mut f.ty, &cyclic)),
-                TypeKind::Union(u) => u.variants.iter_mut().for_each(|v| box_direct(&mut v.ty, &cyclic)),
+                TypeKind::Struct(s) => s
+                    .fields
+                    .iter_mut()
+                    .for_each(|f| box_direct(&mut f.ty, &cyclic)),
+                TypeKind::Union(u) => u
+                    .variants
+                    .iter_mut()
+                    .for_each(|v| box_direct(&mut v.ty, &cyclic)),
                 TypeKind::Alias(r) => box_direct(r, &cyclic),
                 TypeKind::Enum(_) => {}
             }
@@ -727,7 +982,10 @@ fn unique_name(used: &mut HashSet<String>, name: String) -> String {
     if used.insert(name.clone()) {
         return name;
     }
-    (2..).map(|i| format!("{name}{i}")).find(|n| used.insert(n.clone())).unwrap_or_default()
+    (2..)
+        .map(|i| format!("{name}{i}"))
+        .find(|n| used.insert(n.clone()))
+        .unwrap_or_default()
 }
 
 fn enum_variants(values: &[String]) -> Vec<Variant> {
@@ -737,9 +995,16 @@ fn enum_variants(values: &[String]) -> Vec<Variant> {
         .map(|v| {
             let mut name = variant_name(v);
             if name == "Other" || !used.insert(name.clone()) {
-                name = (2..).map(|i| format!("{name}{i}")).find(|n| used.insert(n.clone())).unwrap_or_default();
+                name = (2..)
+                    .map(|i| format!("{name}{i}"))
+                    .find(|n| used.insert(n.clone()))
+                    .unwrap_or_default();
             }
-            Variant { name, wire: v.clone(), docs: Docs::default() }
+            Variant {
+                name,
+                wire: v.clone(),
+                docs: Docs::default(),
+            }
         })
         .collect()
 }
@@ -776,7 +1041,6 @@ fn box_direct(r: &mut TypeRef, cyclic: &impl Fn(TypeId) -> bool) {
 /// Tarjan's algorithm, iteratively (type graphs can be deep): each node's strongly connected
 /// component. An edge is part of a cycle exactly when both ends share a component (a self-edge
 /// included).
-
 fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
     let n = edges.len();
     let mut index = vec![usize::MAX; n];

@@ -1,0 +1,423 @@
+//! `asyncgen generate` and `asyncgen check` as a user and CI run them: files written with the
+//! header and no absolute paths, a second run that touches nothing, `check` failing with a diff
+//! after an edit or a deletion, nothing written for an invalid document, exit 2 on usage errors,
+//! and every generation option in the help. Output goes to temporary directories only.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+use asyncgen_codegen::{HEADER, OPTIONS};
+
+const DIALPAD: &str = "specs/dialpad/webhooks.yml";
+const INVALID: &str = "tests/fixtures/malformed/unresolved-ref-local-pointer.yml";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+/// Runs the binary from the repository root, so relative spec paths are the ones a user types.
+fn asyncgen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .expect("run asyncgen")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts the exit code, showing both streams (and calling out a panic) when it differs.
+#[track_caller]
+fn expect_exit(out: &Output, code: i32, what: &str) {
+    let got = match out.status.code() {
+        Some(101) => "exit 101 (a panic)".to_owned(),
+        Some(c) => format!("exit {c}"),
+        None => format!("killed: {}", out.status),
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: wanted exit {code}, got {got}\nstdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// The generated files under `dir`, relative, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in fs::read_dir(&d).expect("read output dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under dir");
+                found.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn mtime(path: &Path) -> SystemTime {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("mtime")
+}
+
+/// Every generated file: the header first, and no absolute path of this machine anywhere.
+fn assert_generated(dir: &Path) -> Vec<String> {
+    let files = files_in(dir);
+    assert!(
+        files.contains(&"mod.rs".to_owned()),
+        "no module root in {files:?}"
+    );
+    let root = repo_root().display().to_string();
+    let out = dir.display().to_string();
+    let home = std::env::var("HOME").unwrap_or_default();
+    for file in &files {
+        let text = fs::read_to_string(dir.join(file)).expect("generated file");
+        assert!(
+            text.starts_with(HEADER),
+            "{file} does not start with the header"
+        );
+        for absolute in [&root, &out]
+            .into_iter()
+            .chain((home.len() > 1).then_some(&home))
+        {
+            assert!(
+                !text.contains(absolute.as_str()),
+                "{file} contains the absolute path {absolute}"
+            );
+        }
+    }
+    files
+}
+
+/// Generate, regenerate (nothing written, mtimes kept), check (fresh) for one document.
+fn round_trip(spec: &str) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+
+    let out = asyncgen(&["generate", spec, "-o", dir_arg]);
+    expect_exit(&out, 0, &format!("generate {spec}"));
+    let files = assert_generated(&dir);
+    let plural = if files.len() == 1 { "" } else { "s" };
+    let wrote = format!(
+        "wrote {} file{plural} to {dir_arg} (0 unchanged)",
+        files.len()
+    );
+    assert!(
+        stderr(&out).contains(&wrote),
+        "wanted `{wrote}`:\n{}",
+        stderr(&out)
+    );
+
+    // Age the files so an unneeded rewrite shows up even within one clock tick.
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    for file in &files {
+        let handle = fs::File::options()
+            .write(true)
+            .open(dir.join(file))
+            .expect("open");
+        handle.set_modified(old).expect("set mtime");
+    }
+    let out = asyncgen(&["generate", spec, "-o", dir_arg]);
+    expect_exit(&out, 0, &format!("generate {spec} again"));
+    let again = format!("wrote 0 files to {dir_arg} ({} unchanged)", files.len());
+    assert!(
+        stderr(&out).contains(&again),
+        "wanted `{again}`:\n{}",
+        stderr(&out)
+    );
+    for file in &files {
+        assert_eq!(
+            mtime(&dir.join(file)),
+            old,
+            "{file} was rewritten with the same content"
+        );
+    }
+
+    let out = asyncgen(&["check", spec, "-o", dir_arg]);
+    expect_exit(&out, 0, &format!("check {spec} after generate"));
+    assert!(
+        stderr(&out).contains(&format!("{dir_arg} is up to date")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "a fresh check prints no diff:\n{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn dialpad_generates_regenerates_without_writing_and_checks_fresh() {
+    round_trip(DIALPAD);
+}
+
+#[test]
+fn corpus_documents_generate_and_check_fresh() {
+    let docs = [
+        "../shared/corpus/asyncapi-2.6/streetlights-kafka.yml",
+        "../shared/corpus/asyncapi-3.1/oneof.yml",
+    ];
+    let present: Vec<&str> = docs
+        .into_iter()
+        .filter(|d| repo_root().join(d).is_file())
+        .collect();
+    if present.is_empty() {
+        eprintln!("SKIPPED: ../shared/corpus is absent");
+        return;
+    }
+    for doc in present {
+        round_trip(doc);
+    }
+}
+
+#[test]
+fn check_fails_with_a_diff_after_an_edit_and_after_a_deletion() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+    expect_exit(
+        &asyncgen(&["generate", DIALPAD, "-o", dir_arg]),
+        0,
+        "generate",
+    );
+
+    let types = dir.join("types.rs");
+    let original = fs::read_to_string(&types).expect("types.rs");
+    fs::write(&types, format!("{original}// a hand edit\n")).expect("edit");
+    let out = asyncgen(&["check", DIALPAD, "-o", dir_arg]);
+    expect_exit(&out, 1, "check after an edit");
+    let diff = stdout(&out);
+    let name = types.display().to_string();
+    let name = name.trim_start_matches('/');
+    assert!(
+        diff.contains(&format!("--- a/{name}\n+++ b/{name}\n")),
+        "no diff header for types.rs:\n{diff}"
+    );
+    assert!(
+        diff.lines().any(|l| l == "-// a hand edit"),
+        "the edit is not in the diff:\n{diff}"
+    );
+    let advice = format!("{dir_arg} is stale: run asyncgen generate {DIALPAD} -o {dir_arg}");
+    assert!(
+        stderr(&out).contains(&advice),
+        "wanted `{advice}`:\n{}",
+        stderr(&out)
+    );
+    // check writes nothing.
+    assert!(
+        fs::read_to_string(&types)
+            .expect("types.rs")
+            .ends_with("// a hand edit\n")
+    );
+
+    // The advice works.
+    expect_exit(
+        &asyncgen(&["generate", DIALPAD, "-o", dir_arg]),
+        0,
+        "generate to fix",
+    );
+    expect_exit(
+        &asyncgen(&["check", DIALPAD, "-o", dir_arg]),
+        0,
+        "check after the fix",
+    );
+
+    fs::remove_file(dir.join("mod.rs")).expect("delete");
+    let out = asyncgen(&["check", DIALPAD, "-o", dir_arg]);
+    expect_exit(&out, 1, "check after a deletion");
+    let missing = format!("missing: {}", dir.join("mod.rs").display());
+    assert!(
+        stdout(&out).contains(&missing),
+        "wanted `{missing}`:\n{}",
+        stdout(&out)
+    );
+    assert!(!dir.join("mod.rs").exists(), "check must not write");
+}
+
+#[test]
+fn check_advice_keeps_the_options_given() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+    expect_exit(
+        &asyncgen(&["generate", DIALPAD, "-o", dir_arg]),
+        0,
+        "generate",
+    );
+    let out = asyncgen(&["check", DIALPAD, "-o", dir_arg, "--derive-json-schema"]);
+    expect_exit(&out, 1, "check with an option that changes the output");
+    let advice = format!("run asyncgen generate {DIALPAD} -o {dir_arg} --derive-json-schema");
+    assert!(
+        stderr(&out).contains(&advice),
+        "wanted `{advice}`:\n{}",
+        stderr(&out)
+    );
+
+    let out = asyncgen(&[
+        "generate",
+        DIALPAD,
+        "-o",
+        dir_arg,
+        "--derive-json-schema",
+        "--only",
+        "types",
+    ]);
+    expect_exit(&out, 0, "generate with options");
+    let types = fs::read_to_string(dir.join("types.rs")).expect("types.rs");
+    assert!(
+        types.contains("JsonSchema"),
+        "--derive-json-schema did not reach the generator"
+    );
+    expect_exit(
+        &asyncgen(&["check", DIALPAD, "-o", dir_arg, "--derive-json-schema"]),
+        0,
+        "check with options",
+    );
+}
+
+#[test]
+fn foreign_files_in_the_output_directory_survive() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    fs::create_dir(&dir).expect("dir");
+    fs::write(dir.join("README.md"), "mine\n").expect("readme");
+    fs::write(dir.join("old.rs"), format!("{HEADER}\npub struct Old;\n"))
+        .expect("stale generated file");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+
+    let out = asyncgen(&["check", DIALPAD, "-o", dir_arg]);
+    expect_exit(&out, 1, "check with a stale generated file");
+    assert!(
+        stdout(&out).contains(&format!("extra: {}", dir.join("old.rs").display())),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = asyncgen(&["generate", DIALPAD, "-o", dir_arg]);
+    expect_exit(&out, 0, "generate");
+    assert!(stderr(&out).contains("1 removed)"), "{}", stderr(&out));
+    assert!(!dir.join("old.rs").exists());
+    assert_eq!(
+        fs::read_to_string(dir.join("README.md")).expect("readme"),
+        "mine\n"
+    );
+    expect_exit(&asyncgen(&["check", DIALPAD, "-o", dir_arg]), 0, "check");
+}
+
+#[test]
+fn an_invalid_document_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+    for command in ["generate", "check"] {
+        let out = asyncgen(&[command, INVALID, "-o", dir_arg]);
+        expect_exit(&out, 1, &format!("{command} of an invalid document"));
+        let err = stderr(&out);
+        assert!(err.contains("error[unresolved-ref]"), "{err}");
+        assert!(
+            err.contains(&format!("--> {INVALID}:10:")),
+            "the diagnostic is not located:\n{err}"
+        );
+        assert!(err.contains(&format!("{INVALID}: invalid (")), "{err}");
+        assert!(!dir.exists(), "{command} created the output directory");
+    }
+
+    let out = asyncgen(&["generate", "specs/no-such-document.yml", "-o", dir_arg]);
+    expect_exit(&out, 1, "generate of a missing document");
+    assert!(stderr(&out).contains("error[io]"), "{}", stderr(&out));
+    assert!(!dir.exists());
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("api");
+    fs::write(&file, "x").expect("file");
+    let arg = file.to_str().expect("UTF-8 temp path");
+    for command in ["generate", "check"] {
+        let out = asyncgen(&[command, DIALPAD, "-o", arg]);
+        expect_exit(&out, 1, &format!("{command} into a file"));
+        assert!(
+            stderr(&out).contains(&format!("error: {arg} exists and is not a directory")),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+    for args in [
+        vec!["generate"],
+        vec!["generate", DIALPAD],
+        vec!["generate", "-o", dir_arg],
+        vec!["generate", DIALPAD, "-o"],
+        vec!["generate", DIALPAD, "-o", dir_arg, "--only", "nonsense"],
+        vec!["generate", DIALPAD, "-o", dir_arg, "--no-such-flag"],
+        vec!["generate", DIALPAD, "other.yml", "-o", dir_arg],
+        vec!["check"],
+        vec!["check", DIALPAD],
+        vec!["check", DIALPAD, "-o", dir_arg, "--only"],
+    ] {
+        let out = asyncgen(&args);
+        expect_exit(&out, 2, &format!("asyncgen {args:?}"));
+        assert!(
+            !stderr(&out).trim().is_empty(),
+            "asyncgen {args:?}: a usage error must say what is wrong"
+        );
+        assert!(
+            !dir.exists(),
+            "asyncgen {args:?} created the output directory"
+        );
+    }
+}
+
+/// The options are declared once; this proves each one reaches both commands' help with its
+/// flag and its doc, so the CLI cannot lag behind the settings.
+#[test]
+fn every_option_is_in_the_help_with_its_doc() {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!OPTIONS.is_empty());
+    for command in ["generate", "check"] {
+        let out = asyncgen(&[command, "--help"]);
+        expect_exit(&out, 0, &format!("{command} --help"));
+        let help = squash(&stdout(&out));
+        for option in OPTIONS {
+            let flag = format!("--{}", option.flag);
+            assert!(
+                help.contains(&flag),
+                "`{command} --help` lacks {flag}:\n{help}"
+            );
+            // clap drops a one-paragraph doc's final period.
+            let summary = squash(option.summary().trim_end_matches('.'));
+            assert!(
+                help.contains(&summary),
+                "`{command} --help` lacks the doc of {flag}: `{summary}`\n{help}"
+            );
+        }
+    }
+}
