@@ -122,6 +122,10 @@ fn is_nullable(schema: &Value) -> bool {
             .get("nullable")
             .and_then(Value::as_bool)
             .unwrap_or(false)
+        || schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.iter().any(Value::is_null))
 }
 
 fn is_object_like(schema: &Value) -> bool {
@@ -332,7 +336,11 @@ impl<'a> Converter<'a> {
     /// The type of a schema used somewhere (a property, an item, a variant).
     fn type_of(&mut self, schema: &Value, place: &Place) -> TypeRef {
         let inner = self.type_of_non_null(schema, place);
-        if is_nullable(schema) && !matches!(inner, TypeRef::Option(_) | TypeRef::Json) {
+        // A referenced schema that allows null (a component `enum` listing null) is nullable
+        // wherever it is used.
+        let nullable = is_nullable(schema)
+            || (SchemaStore::ref_of(schema).is_some() && is_nullable(self.deref(schema)));
+        if nullable && !matches!(inner, TypeRef::Option(_) | TypeRef::Json) {
             TypeRef::Option(Box::new(inner))
         } else {
             inner
@@ -496,7 +504,7 @@ impl<'a> Converter<'a> {
             let mut name = field_name(wire);
             if !used.insert(name.clone()) {
                 name = (2..)
-                    .map(|i| format!("{name}_{i}"))
+                    .map(|i| format!("{}_{i}", name.trim_end_matches('_')))
                     .find(|n| used.insert(n.clone()))
                     .unwrap_or_default();
             }
@@ -517,13 +525,34 @@ impl<'a> Converter<'a> {
                 constant: single_value(target).cloned(),
             });
         }
+        // Required names the schema gives no property for still arrive: keep them as JSON.
+        for wire in required.iter().filter(|r| !props.contains_key(**r)) {
+            let mut name = field_name(wire);
+            if !used.insert(name.clone()) {
+                name = (2..)
+                    .map(|i| format!("{}_{i}", name.trim_end_matches('_')))
+                    .find(|n| used.insert(n.clone()))
+                    .unwrap_or_default();
+            }
+            fields.push(Field {
+                name,
+                wire: (*wire).to_owned(),
+                ty: TypeRef::Json,
+                required: true,
+                docs: Docs::default(),
+                constant: None,
+            });
+        }
         let additional = match schema.get("additionalProperties") {
             Some(Value::Bool(false)) => Additional::Deny,
             Some(s @ Value::Object(m)) if !m.is_empty() => {
                 Additional::Keep(self.type_of(s, &place.child("Value", &["additionalProperties"])))
             }
+            // Explicitly open objects say the extra properties matter: keep them.
+            Some(Value::Bool(true)) | Some(Value::Object(_)) => Additional::Keep(TypeRef::Json),
             _ => Additional::Ignore,
         };
+
         StructDef { fields, additional }
     }
 

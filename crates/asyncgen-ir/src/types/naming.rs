@@ -45,7 +45,8 @@ pub fn type_name(s: &str, fallback: &str) -> String {
         n.insert(0, 'T');
     }
     if n == "Self" {
-        n.push('_');
+        // `Self` cannot be a name, and `Self_` trips the case lints once numbered.
+        n.push_str("Value");
     }
     n
 }
@@ -60,7 +61,8 @@ pub fn variant_name(s: &str) -> String {
         n.insert(0, 'V');
     }
     if n == "Self" {
-        n.push('_');
+        // `Self` cannot be a name, and `Self_` trips the case lints once numbered.
+        n.push_str("Value");
     }
     n
 }

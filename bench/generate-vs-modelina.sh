@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# asyncgen generate vs modelina (@asyncapi/modelina, Rust models), side by side in one run.
+#
+#   bench/generate-vs-modelina.sh [SPEC...]
+#
+# Documents: specs/dialpad/webhooks.yml and every document in ../shared/corpus (skipped with a
+# message when absent), then any SPEC given. For each: whole-process wall time of
+#   asyncgen generate SPEC -o DIR      (release build of this checkout)
+#   node bench/modelina/generate.js SPEC DIR
+# measured with hyperfine (RUNS runs each, default 10, 1 warm-up, no shell, output dir removed
+# before every run), median reported; then whether each output compiles: asyncgen's module is
+# included by a scratch crate (`#[path = ".../mod.rs"] mod api;`, serde + serde_json), modelina's
+# crate (its own Cargo.toml) is built as it is. Error counts are the compiler's own
+# ("could not compile ... due to N previous errors").
+#
+# Installs what it needs: hyperfine (apt-get) and modelina (npm, into bench/modelina). Everything
+# it writes goes to a scratch directory (mktemp -d; kept with KEEP=1), never into the repository
+# except bench/modelina/node_modules (ignored by git).
+#
+# Environment: RUNS (default 10), CORPUS (default ../shared/corpus), KEEP=1 keeps the scratch
+# directory, ASYNCGEN_ONLY=1 / MODELINA_ONLY=1 measure one side only.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+runs="${RUNS:-10}"
+corpus="${CORPUS:-$root/../shared/corpus}"
+[ -d "$corpus" ] && corpus="$(cd "$corpus" && pwd)"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# ---- tools -------------------------------------------------------------------------------------
+command -v cargo >/dev/null || die "cargo is required"
+command -v node >/dev/null || die "node (>= 18) is required for modelina"
+command -v npm >/dev/null || die "npm is required for modelina"
+if ! command -v hyperfine >/dev/null; then
+    say "installing hyperfine (apt-get)"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y hyperfine >/dev/null 2>&1 \
+        || { $sudo apt-get update >/dev/null && $sudo apt-get install -y hyperfine >/dev/null; } \
+        || die "could not install hyperfine; install it (https://github.com/sharkdp/hyperfine) and re-run"
+fi
+
+if [ ! -d "$here/modelina/node_modules/@asyncapi/modelina" ]; then
+    say "installing modelina (npm) into bench/modelina"
+    if [ -f "$here/modelina/package-lock.json" ]; then
+        (cd "$here/modelina" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    else
+        (cd "$here/modelina" && npm install --no-audit --no-fund --loglevel=error >&2)
+    fi
+fi
+modelina_version="$(node -p 'require(process.argv[1]).version' "$here/modelina/node_modules/@asyncapi/modelina/package.json")"
+parser_version="$(cd "$here/modelina" && node -p 'require(require.resolve("@asyncapi/parser/package.json", {paths: [require.resolve("@asyncapi/modelina")]})).version' 2>/dev/null || echo '?')"
+
+say "building asyncgen (release)"
+(cd "$root" && cargo build --release -q -p asyncgen) || die "cargo build --release -p asyncgen failed"
+target_dir="$(cd "$root" && cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+asyncgen="$target_dir/release/asyncgen"
+[ -x "$asyncgen" ] || die "no binary at $asyncgen"
+have_generate=1
+if ! "$asyncgen" generate --help >/dev/null 2>&1; then
+    have_generate=0
+    say "note: this asyncgen has no \`generate\` command yet: its columns show n/a"
+fi
+[ "${MODELINA_ONLY:-0}" = 1 ] && have_generate=0
+do_modelina=1
+[ "${ASYNCGEN_ONLY:-0}" = 1 ] && do_modelina=0
+
+# ---- documents ---------------------------------------------------------------------------------
+docs=("$root/specs/dialpad/webhooks.yml")
+if [ -d "$corpus" ]; then
+    while IFS= read -r f; do docs+=("$f"); done < <(find "$corpus" -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.json' \) | LC_ALL=C sort)
+else
+    say "note: $corpus is absent: skipping the public corpus (only the Dialpad spec is measured)"
+fi
+for extra in "$@"; do
+    [ -f "$extra" ] || die "no such document: $extra"
+    docs+=("$(cd "$(dirname "$extra")" && pwd)/$(basename "$extra")")
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/asyncgen-vs-modelina.XXXXXX")"
+if [ "${KEEP:-0}" = 1 ]; then say "scratch directory: $work (kept)"; else trap 'rm -rf "$work"' EXIT; fi
+# One target directory for every scratch crate, so serde is compiled once.
+export CARGO_TARGET_DIR="$work/target"
+
+# Short display name of a document: path below the repo root or the corpus.
+label() {
+    case "$1" in
+        "$corpus"/*) printf 'corpus/%s' "${1#"$corpus"/}" ;;
+        "$root"/*) printf '%s' "${1#"$root"/}" ;;
+        *) printf '%s' "$1" ;;
+    esac
+}
+
+# Median (ms) of benchmark number $2 in hyperfine JSON $1, "n/a" when absent.
+median_ms() {
+    node -e 'const r=require(process.argv[1]).results[+process.argv[2]]; console.log(r ? (r.median*1000).toFixed(1) : "n/a")' "$1" "$2"
+}
+
+# Builds the crate in $1; prints "yes", "yes (N warnings)" or "no (N errors)".
+compiles() {
+    local log="$1/build.log" n w
+    if (cd "$1" && cargo build --message-format short >"$log" 2>&1); then
+        w="$(grep -Eo 'generated [0-9]+ warnings?' "$log" | grep -Eo '[0-9]+' | awk '{n += $1} END {if (NR) print n}' || true)"
+        case "$w" in ""|0) echo "yes" ;; 1) echo "yes (1 warning)" ;; *) echo "yes ($w warnings)" ;; esac
+        return
+    fi
+    n="$(grep -Eo 'due to [0-9]+ previous errors?' "$log" | grep -Eo '[0-9]+' | awk '{n += $1} END {if (NR) print n}' || true)"
+    if [ -z "$n" ]; then
+        # No summary line (a manifest or dependency problem): count the error lines themselves.
+        n="$(grep -E '(^|: )error(\[[A-Z0-9]+\])?:' "$log" | grep -cv 'could not compile' || true)"
+    fi
+    if [ "$n" = 1 ]; then echo "no (1 error)"; else echo "no ($n errors)"; fi
+}
+
+# Scratch crate around asyncgen's generated module in $2 (crate dir $1).
+asyncgen_crate() {
+    local crate="$1" out="$2" name="$3"
+    mkdir -p "$crate/src"
+    {
+        printf '[package]\nname = "%s"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n' "$name"
+        printf 'serde = { version = "1", features = ["derive"] }\nserde_json = "1"\n'
+        if grep -rqs 'asyncgen_runtime' "$out"; then
+            printf 'asyncgen-runtime = { path = "%s" }\n' "$root/crates/asyncgen-runtime"
+        fi
+        printf '\n[workspace]\n'
+    } >"$crate/Cargo.toml"
+    printf '#[path = "%s/mod.rs"]\npub mod api;\n' "$out" >"$crate/src/lib.rs"
+}
+
+# ---- measure -----------------------------------------------------------------------------------
+rows=()
+summary=()
+i=0
+for doc in "${docs[@]}"; do
+    i=$((i + 1))
+    name="$(label "$doc")"
+    say "[$i/${#docs[@]}] $name"
+    d="$work/$i"
+    mkdir -p "$d"
+    a_out="$d/asyncgen-out"
+    m_out="$d/modelina-out"
+    a_ms="n/a" m_ms="n/a" a_ok="n/a" m_ok="n/a"
+    # One run each first: a generator that fails is reported, not timed (hyperfine would abort).
+    cmds=() preps=()
+    if [ "$have_generate" = 1 ]; then
+        if "$asyncgen" generate "$doc" -o "$a_out" >"$d/asyncgen.log" 2>&1; then
+            cmds+=("$asyncgen generate $doc -o $a_out"); preps+=(--prepare "rm -rf $a_out")
+        else
+            a_ms="fails" a_ok="no (generate failed)"
+            say "  asyncgen generate failed: $(head -c 300 "$d/asyncgen.log")"
+        fi
+    fi
+    if [ "$do_modelina" = 1 ]; then
+        if node "$here/modelina/generate.js" "$doc" "$m_out" >"$d/modelina.log" 2>&1; then
+            cmds+=("node $here/modelina/generate.js $doc $m_out"); preps+=(--prepare "rm -rf $m_out")
+        else
+            m_ms="fails" m_ok="no (generate failed)"
+            say "  modelina failed: $(head -c 300 "$d/modelina.log")"
+        fi
+    fi
+    if [ "${#cmds[@]}" -gt 0 ]; then
+        if hyperfine -N --style none --warmup 1 --runs "$runs" "${preps[@]}" --export-json "$d/times.json" "${cmds[@]}" >"$d/hyperfine.log" 2>&1; then
+            k=0
+            if [ "$a_ms" = n/a ] && [ "$have_generate" = 1 ]; then a_ms="$(median_ms "$d/times.json" $k)"; k=$((k + 1)); fi
+            if [ "$m_ms" = n/a ] && [ "$do_modelina" = 1 ]; then m_ms="$(median_ms "$d/times.json" $k)"; fi
+        else
+            say "  hyperfine failed: $(tail -3 "$d/hyperfine.log")"
+        fi
+    fi
+    # The last timed run left each output in place.
+    if [ "$a_ok" = n/a ] && [ "$have_generate" = 1 ]; then
+        [ -f "$a_out/mod.rs" ] || "$asyncgen" generate "$doc" -o "$a_out" >/dev/null 2>&1 || true
+        asyncgen_crate "$d/asyncgen-crate" "$a_out" "check_asyncgen_$i"
+        a_ok="$(compiles "$d/asyncgen-crate")"
+    fi
+    if [ "$m_ok" = n/a ] && [ "$do_modelina" = 1 ]; then
+        [ -f "$m_out/Cargo.toml" ] || node "$here/modelina/generate.js" "$doc" "$m_out" >/dev/null 2>&1 || true
+        grep -qs '^\[workspace\]' "$m_out/Cargo.toml" || printf '\n[workspace]\n' >>"$m_out/Cargo.toml"
+        m_ok="$(compiles "$m_out")"
+    fi
+    ratio="n/a"
+    if [[ "$a_ms" =~ ^[0-9.]+$ && "$m_ms" =~ ^[0-9.]+$ ]]; then
+        ratio="$(node -p "(($m_ms) / Math.max($a_ms, 0.001)).toFixed(0) + '×'")"
+    fi
+    line="  asyncgen: $a_ms ms, compiles: $a_ok; modelina: $m_ms ms, compiles: $m_ok"
+    line="${line//fails ms/fails}"; line="${line//n\/a ms/n\/a}"
+    say "$line"
+    rows+=("| \`$name\` | $a_ms | $m_ms | $ratio | $a_ok | $m_ok |")
+    summary+=("$a_ms $m_ms ${a_ok%% *} ${m_ok%% *}")
+done
+
+# ---- report ------------------------------------------------------------------------------------
+cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
+mem="$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)"
+rev="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
+dirty="$(cd "$root" && git status --porcelain 2>/dev/null | grep -q . && echo ' (+ uncommitted changes)' || true)"
+
+echo "## asyncgen generate vs modelina (Rust)"
+echo
+echo "Whole-process wall time, median of $runs runs (hyperfine $(hyperfine --version | cut -d' ' -f2), 1 warm-up, no shell,"
+echo "output directory removed before each run). Ratio = modelina / asyncgen. Compiles: \`cargo build\`"
+echo "of the output (asyncgen: \`#[path = \".../mod.rs\"] mod api;\` in a crate with serde + serde_json;"
+echo "modelina: the crate it writes); errors as counted by rustc."
+echo
+echo "| document | asyncgen median ms | modelina median ms | ratio | asyncgen compiles | modelina compiles |"
+echo "|---|---:|---:|---:|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+# Totals: ratios over the documents both tools handled, and how many outputs compile.
+printf '%s\n' "${summary[@]}" | awk '
+    $1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $1 > 0 { r = $2 / $1; n++; lg += log(r); if (!min || r < min) min = r; if (r > max) max = r }
+    $3 == "yes" { ac++ } $4 == "yes" { mc++ } { docs++ }
+    END {
+        if (n) printf "Speed-up (modelina / asyncgen) over %d documents: geometric mean %.0f×, min %.0f×, max %.0f× (goal ≥ 100×).\n", n, exp(lg / n), min, max
+        printf "Outputs that compile: asyncgen %d of %d, modelina %d of %d.\n", ac, docs, mc, docs
+    }'
+echo
+echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem:-unknown} memory; $(uname -sr)."
+echo "asyncgen $rev$dirty (release), $(rustc --version); @asyncapi/modelina $modelina_version (@asyncapi/parser $parser_version), node $(node --version)."
