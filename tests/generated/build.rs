@@ -2,8 +2,10 @@
 //! message example, so `cargo test` compiles all generated code once (dependencies built once)
 //! under `#![deny(warnings)]`.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
 
 fn documents(root: &Path) -> Vec<(String, PathBuf)> {
     let mut docs = Vec::new();
@@ -52,8 +54,8 @@ fn main() {
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest.join("../..");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let mut all = String::new();
-    let mut tests = String::new();
+    let mut all = TokenStream::new();
+    let mut tests = TokenStream::new();
     println!("cargo:rerun-if-changed={}", root.join("specs").display());
     println!(
         "cargo:rerun-if-changed={}",
@@ -81,19 +83,14 @@ fn main() {
             std::fs::write(dir.join(&f.path), &f.contents).expect("write");
             modules.push(f.path.trim_end_matches(".rs").to_owned());
         }
-        let _ = writeln!(
-            all,
-            "/// Generated from `{}`.\npub mod {name} {{",
-            spec.display()
-        );
-        for m in &modules {
-            let _ = writeln!(
-                all,
-                "    pub mod {m} {{ include!({:?}); }}\n    pub use {m}::*;",
-                dir.join(format!("{m}.rs")).display().to_string()
-            );
-        }
-        let _ = writeln!(all, "}}");
+        let doc = format!(" Generated from `{}`.", spec.display());
+        let module = format_ident!("{}", name);
+        let parts = modules.iter().map(|m| {
+            let part = format_ident!("{}", m);
+            let path = dir.join(format!("{m}.rs")).display().to_string();
+            quote! { pub mod #part { include!(#path); } pub use #part::*; }
+        });
+        all.extend(quote! { #[doc = #doc] pub mod #module { #(#parts)* } });
         // One test per message example: decode into the generated payload type, encode back.
         let loaded = asyncgen_spec::load(&spec, &Default::default());
         let Ok(api) = asyncgen_ir::lower(&loaded) else {
@@ -115,21 +112,24 @@ fn main() {
                         .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
                         .to_lowercase()
                 );
+                let test = format_ident!("{}", fn_name);
+                let ty = format_ident!("{}", ty);
+                let payload = payload.to_string();
                 let ignore = KNOWN_GAPS
                     .iter()
                     .find(|(n, _)| *n == fn_name)
-                    .map_or(String::new(), |(_, why)| format!("#[ignore = {why:?}]\n"));
-                let _ = writeln!(
-                    tests,
-                    "#[test]\n{ignore}#[allow(non_snake_case)]\nfn {fn_name}() {{ crate::round_trip::<crate::{name}::{}>({:?}); }}",
-                    raw_ident(ty),
-                    payload.to_string()
-                );
+                    .map(|(_, why)| quote!(#[ignore = #why]));
+                tests.extend(quote! {
+                    #[test]
+                    #ignore
+                    #[allow(non_snake_case)]
+                    fn #test() { crate::round_trip::<crate::#module::#ty>(#payload); }
+                });
             }
         }
     }
-    std::fs::write(out.join("all.rs"), all).expect("write all.rs");
-    std::fs::write(out.join("examples.rs"), tests).expect("write examples.rs");
+    std::fs::write(out.join("all.rs"), all.to_string()).expect("write all.rs");
+    std::fs::write(out.join("examples.rs"), tests.to_string()).expect("write examples.rs");
 }
 
 /// Examples that exercise gaps the types generator still has; each stays a test (run with
@@ -148,7 +148,3 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "anyOf matching several branches keeps only the first branch's fields",
     ),
 ];
-
-fn raw_ident(name: &str) -> String {
-    name.to_owned()
-}
