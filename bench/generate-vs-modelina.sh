@@ -17,13 +17,15 @@
 # it writes goes to a scratch directory (mktemp -d; kept with KEEP=1), never into the repository
 # except bench/modelina/node_modules (ignored by git).
 #
-# Environment: RUNS (default 10), CORPUS (default ../shared/corpus), KEEP=1 keeps the scratch
-# directory, ASYNCGEN_ONLY=1 / MODELINA_ONLY=1 measure one side only.
+# Environment: RUNS (default 10), CORPUS (default ../shared/corpus), LIMIT (seconds per generator
+# run before it counts as failed, default 300), KEEP=1 keeps the scratch directory,
+# ASYNCGEN_ONLY=1 / MODELINA_ONLY=1 measure one side only.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 runs="${RUNS:-10}"
+limit="${LIMIT:-300}"   # seconds one generator run may take before it counts as failed
 corpus="${CORPUS:-$root/../shared/corpus}"
 [ -d "$corpus" ] && corpus="$(cd "$corpus" && pwd)"
 
@@ -42,7 +44,9 @@ if ! command -v hyperfine >/dev/null; then
         || die "could not install hyperfine; install it (https://github.com/sharkdp/hyperfine) and re-run"
 fi
 
-if [ ! -d "$here/modelina/node_modules/@asyncapi/modelina" ]; then
+pinned="$(node -p 'require(process.argv[1]).dependencies["@asyncapi/modelina"]' "$here/modelina/package.json")"
+installed="$(node -p 'require(process.argv[1]).version' "$here/modelina/node_modules/@asyncapi/modelina/package.json" 2>/dev/null || true)"
+if [ "$installed" != "$pinned" ]; then
     say "installing modelina (npm) into bench/modelina"
     if [ -f "$here/modelina/package-lock.json" ]; then
         (cd "$here/modelina" && npm ci --no-audit --no-fund --loglevel=error >&2)
@@ -145,19 +149,19 @@ for doc in "${docs[@]}"; do
     # One run each first: a generator that fails is reported, not timed (hyperfine would abort).
     cmds=() preps=()
     if [ "$have_generate" = 1 ]; then
-        if "$asyncgen" generate "$doc" -o "$a_out" >"$d/asyncgen.log" 2>&1; then
+        if timeout "$limit" "$asyncgen" generate "$doc" -o "$a_out" >"$d/asyncgen.log" 2>&1; then
             cmds+=("$asyncgen generate $doc -o $a_out"); preps+=(--prepare "rm -rf $a_out")
         else
             a_ms="fails" a_ok="no (generate failed)"
-            say "  asyncgen generate failed: $(head -c 300 "$d/asyncgen.log")"
+            say "  asyncgen generate failed: $(grep -m1 . "$d/asyncgen.log" | cut -c1-200)"
         fi
     fi
     if [ "$do_modelina" = 1 ]; then
-        if node "$here/modelina/generate.js" "$doc" "$m_out" >"$d/modelina.log" 2>&1; then
+        if timeout "$limit" node "$here/modelina/generate.js" "$doc" "$m_out" >"$d/modelina.log" 2>&1; then
             cmds+=("node $here/modelina/generate.js $doc $m_out"); preps+=(--prepare "rm -rf $m_out")
         else
             m_ms="fails" m_ok="no (generate failed)"
-            say "  modelina failed: $(head -c 300 "$d/modelina.log")"
+            say "  modelina failed: $(grep -m1 . "$d/modelina.log" | cut -c1-200)"
         fi
     fi
     if [ "${#cmds[@]}" -gt 0 ]; then

@@ -9,10 +9,11 @@ include!(concat!(env!("OUT_DIR"), "/all.rs"));
 fn normalized(v: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match v {
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number),
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+
         Value::Array(items) => Value::Array(items.into_iter().map(normalized).collect()),
         Value::Object(map) => {
             Value::Object(map.into_iter().map(|(k, v)| (k, normalized(v))).collect())
