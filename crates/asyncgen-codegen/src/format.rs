@@ -30,20 +30,45 @@ pub fn file(path: &str, about: &str, tokens: TokenStream) -> Result<GeneratedFil
 /// Formats a large file whose items can be made in independent ranges: each range is turned
 /// into tokens, parsed and printed on its own thread (token streams cannot cross threads, so
 /// each thread makes its own), and the texts are joined in order. `prelude` (imports) comes
-/// first.
+/// first. `chunk` gives the tokens of each item of a range separately: each is parsed on its
+/// own, since joining streams first would copy every token once more.
 pub fn items_file(
     path: &str,
     about: &str,
     count: usize,
     prelude: impl Fn() -> TokenStream + Sync,
-    chunk: impl Fn(std::ops::Range<usize>) -> TokenStream + Sync,
+    chunk: impl Fn(std::ops::Range<usize>) -> Vec<TokenStream> + Sync,
 ) -> Result<GeneratedFile, GenerateError> {
-    let print = |tokens: TokenStream| -> Result<String, GenerateError> {
-        let syntax: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Unparsable {
+    let parse = |tokens: TokenStream| -> Result<syn::File, GenerateError> {
+        syn::parse2(tokens).map_err(|e| GenerateError::Unparsable {
             file: path.to_owned(),
             message: e.to_string(),
-        })?;
-        Ok(prettyplease::unparse(&syntax))
+        })
+    };
+    let print = |streams: Vec<TokenStream>| -> Result<String, GenerateError> {
+        let mut streams = streams.into_iter();
+        let mut file = parse(streams.next().unwrap_or_default())?;
+        for tokens in streams {
+            file.items.extend(parse(tokens)?.items);
+        }
+        Ok(prettyplease::unparse(&file))
+    };
+    // Token streams and syntax trees take tens of times the bytes of the text they print, so a
+    // thread prints its range a slice at a time: peak memory (and the page faults that come
+    // with it) stays flat however large the document.
+    let print_range = |range: std::ops::Range<usize>| -> Result<String, GenerateError> {
+        let mut out = String::new();
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + SLICE).min(range.end);
+            let text = print(chunk(start..end))?;
+            if !out.is_empty() && !text.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&text);
+            start = end;
+        }
+        Ok(out)
     };
     // Small files are not worth a thread.
     let threads = if count < 256 {
@@ -58,12 +83,12 @@ pub fn items_file(
         .map(|i| (i * per).min(count)..((i + 1) * per).min(count))
         .collect();
     let texts: Vec<Result<String, GenerateError>> = if threads == 1 {
-        vec![print(chunk(0..count))]
+        vec![print_range(0..count)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = ranges
                 .iter()
-                .map(|r| scope.spawn(|| print(chunk(r.clone()))))
+                .map(|r| scope.spawn(|| print_range(r.clone())))
                 .collect();
             handles
                 .into_iter()
@@ -78,7 +103,8 @@ pub fn items_file(
                 .collect()
         })
     };
-    let mut body = print(prelude())?;
+    let mut body = print(vec![prelude()])?;
+
     for text in texts {
         let text = text?;
         if !body.is_empty() && !text.is_empty() {
@@ -92,6 +118,9 @@ pub fn items_file(
         contents: format!("{HEADER}\n// {about}\n\n{}", separate_items(&body)),
     })
 }
+
+/// How many items a formatting thread turns into tokens at once.
+const SLICE: usize = 256;
 
 /// prettyplease prints top-level items back to back; a blank line after each closing brace at
 /// column 0 (and after `use` groups) reads like hand-written code.

@@ -52,7 +52,7 @@ pub fn generate(
                 let paths = types::Paths::for_space(space);
                 range
                     .map(|i| types::item_tokens(space, &paths, i, settings))
-                    .collect()
+                    .collect::<Vec<_>>()
             },
         )?);
         modules.push("types");
