@@ -143,10 +143,15 @@ fn separate_items(code: &str) -> String {
 }
 
 /// The module root: declares each output module and re-exports its items.
+///
+/// Deprecated schemas become `#[deprecated]` types, and the code derives write for them
+/// (serde's, schemars') refers to them: the lint is allowed inside the generated modules only,
+/// so a user's own use of a deprecated type still warns.
 pub fn module_root(modules: &[&str]) -> TokenStream {
     let idents: Vec<_> = modules.iter().map(|m| format_ident!("{}", m)).collect();
     quote! {
-        #( pub mod #idents; )*
+        #( #[allow(deprecated)] pub mod #idents; )*
+
         #( pub use #idents::*; )*
     }
 }

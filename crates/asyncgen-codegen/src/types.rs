@@ -41,7 +41,83 @@ pub fn imports(space: &TypeSpace, p: &Paths) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    quote! { #map #serde }
+    let fields = || {
+        space.types.iter().flat_map(|t| match &t.kind {
+            TypeKind::Struct(s) => s.fields.iter().filter(|f| absent_or_null(f)).collect(),
+            _ => Vec::new(),
+        })
+    };
+    let doubles = fields().any(|f| f.ty != TypeRef::Json);
+    let values = fields().any(|f| f.ty == TypeRef::Json);
+    let double = double_option(doubles, values);
+    quote! { #map #serde #double }
+}
+
+/// An optional property that may also be `null`: absent and `null` are different messages
+/// (a PATCH-like "leave" vs "clear"), so the field is `Option<Option<T>>`; an optional
+/// untyped property keeps `null` as `Some(Value::Null)`.
+fn absent_or_null(f: &Field) -> bool {
+    !f.required && matches!(f.ty, TypeRef::Option(_) | TypeRef::Json)
+}
+
+/// The (de)serializer of `Option<Option<T>>` fields: serde alone reads `null` as an absent
+/// field. The same shape as `serde_with::rust::double_option`, without the dependency.
+fn double_option(doubles: bool, values: bool) -> TokenStream {
+    if !doubles && !values {
+        return TokenStream::new();
+    }
+    let double = doubles.then(|| {
+        quote! {
+            pub fn serialize<T, S>(
+                value: &::std::option::Option<::std::option::Option<T>>,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error>
+            where
+                T: ::serde::Serialize,
+                S: ::serde::Serializer,
+            {
+                match value {
+                    ::std::option::Option::Some(inner) => {
+                        ::serde::Serialize::serialize(inner, serializer)
+                    }
+                    ::std::option::Option::None => serializer.serialize_none(),
+                }
+            }
+
+            pub fn deserialize<'de, T, D>(
+                deserializer: D,
+            ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+            where
+                T: ::serde::Deserialize<'de>,
+                D: ::serde::Deserializer<'de>,
+            {
+                <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                    .map(::std::option::Option::Some)
+            }
+        }
+    });
+    let value = values.then(|| {
+        quote! {
+            /// A present untyped property, `null` included, is `Some`.
+            pub fn deserialize_value<'de, D>(
+                deserializer: D,
+            ) -> ::std::result::Result<::std::option::Option<::serde_json::Value>, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+            {
+                <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)
+                    .map(::std::option::Option::Some)
+            }
+        }
+    });
+    quote! {
+        /// (De)serializes an optional, nullable property: `None` when absent, `Some(None)` when
+        /// `null`, `Some(Some(value))` otherwise.
+        mod double_option {
+            #double
+            #value
+        }
+    }
 }
 
 fn has_map(r: &TypeRef) -> bool {
@@ -297,7 +373,7 @@ fn item(space: &TypeSpace, p: &Paths, t: &TypeDef, settings: &Settings) -> Token
     }
 }
 
-fn field(space: &TypeSpace, p: &Paths, f: &Field) -> TokenStream {
+fn field(space: &TypeSpace, p: &Paths, f: &Field, derive_schema: bool) -> TokenStream {
     let name = ident(&f.name);
     let mut extra = Vec::new();
     if let Some(c) = &f.constant {
@@ -312,20 +388,38 @@ fn field(space: &TypeSpace, p: &Paths, f: &Field) -> TokenStream {
         TokenStream::new()
     };
     let ty = type_path(space, p, &f.ty);
+    let o = &p.option;
+    let is_none = &p.is_none;
     if f.required {
         quote! { #docs #dep #rename pub #name: #ty, }
-    } else {
-        let o = &p.option;
-        let ty = if matches!(f.ty, TypeRef::Option(_)) {
-            ty
+    } else if f.ty == TypeRef::Json {
+        quote! {
+            #docs #dep #rename
+            #[serde(
+                default,
+                skip_serializing_if = #is_none,
+                deserialize_with = "double_option::deserialize_value"
+            )]
+            pub #name: #o<#ty>,
+        }
+    } else if absent_or_null(f) {
+        let schema = if derive_schema {
+            let shape = quote!(#ty).to_string();
+            quote!(#[schemars(with = #shape)])
         } else {
-            quote!(#o<#ty>)
+            TokenStream::new()
         };
-        let is_none = &p.is_none;
+        quote! {
+            #docs #dep #rename
+            #[serde(default, skip_serializing_if = #is_none, with = "double_option")]
+            #schema
+            pub #name: #o<#ty>,
+        }
+    } else {
         quote! {
             #docs #dep #rename
             #[serde(default, skip_serializing_if = #is_none)]
-            pub #name: #ty,
+            pub #name: #o<#ty>,
         }
     }
 }
@@ -338,7 +432,8 @@ fn structure(
     attrs: TokenStream,
     schema_derive: &TokenStream,
 ) -> TokenStream {
-    let fields = s.fields.iter().map(|f| field(space, p, f));
+    let derive_schema = !schema_derive.is_empty();
+    let fields = s.fields.iter().map(|f| field(space, p, f, derive_schema));
     let (deny, rest) = match &s.additional {
         Additional::Deny => (quote!(#[serde(deny_unknown_fields)]), TokenStream::new()),
         Additional::Ignore => (TokenStream::new(), TokenStream::new()),

@@ -36,7 +36,73 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) {
     );
 }
 
+/// Which part of a source schema a generated type must reproduce.
+#[cfg(test)]
+enum Check {
+    Struct,
+    Enum,
+}
+
+/// The JSON Schema derived from the generated type `T` names the same properties, requires the
+/// same ones and lists the same enum values as the source schema (written by `build.rs`).
+#[cfg(test)]
+fn fidelity<T: schemars::JsonSchema>(
+    check: Check,
+    properties: &[&str],
+    required: &[&str],
+    values: &[&str],
+) {
+    use std::collections::BTreeSet;
+    let schema = serde_json::to_value(schemars::schema_for!(T)).expect("schema is JSON");
+    let strings = |v: Option<&serde_json::Value>| -> BTreeSet<String> {
+        v.and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    };
+    let set =
+        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|s| s.to_string()).collect() };
+    match check {
+        Check::Struct => {
+            let derived: BTreeSet<String> = schema
+                .get("properties")
+                .and_then(serde_json::Value::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            assert_eq!(
+                derived,
+                set(properties),
+                "property names differ\n{schema:#}"
+            );
+            assert_eq!(
+                strings(schema.get("required")),
+                set(required),
+                "required sets differ\n{schema:#}"
+            );
+        }
+        Check::Enum => {
+            // Known values are unit variants (`enum` / `const` in some branch); the catch-all
+            // for unknown values is a plain string branch.
+            let mut derived = BTreeSet::new();
+            let branches = ["oneOf", "anyOf"]
+                .iter()
+                .filter_map(|k| schema.get(*k).and_then(serde_json::Value::as_array))
+                .flatten()
+                .chain(std::iter::once(&schema));
+            for b in branches {
+                derived.extend(strings(b.get("enum")));
+                if let Some(c) = b.get("const").and_then(serde_json::Value::as_str) {
+                    derived.insert(c.to_owned());
+                }
+            }
+            assert_eq!(derived, set(values), "enum values differ\n{schema:#}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod examples {
+
     include!(concat!(env!("OUT_DIR"), "/examples.rs"));
 }

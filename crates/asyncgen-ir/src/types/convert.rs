@@ -116,8 +116,22 @@ fn types_of(schema: &Value) -> Vec<&str> {
     }
 }
 
+/// `oneOf` / `anyOf` of one schema and `{type: null}`: a nullable way of writing that schema.
+fn nullable_branch(schema: &Value) -> Option<&Value> {
+    let branches = ["oneOf", "anyOf"]
+        .iter()
+        .find_map(|k| schema.get(*k).and_then(Value::as_array))?;
+    let (nulls, rest): (Vec<&Value>, Vec<&Value>) =
+        branches.iter().partition(|b| types_of(b) == ["null"]);
+    match (nulls.len(), rest.as_slice()) {
+        (1.., [only]) => Some(only),
+        _ => None,
+    }
+}
+
 fn is_nullable(schema: &Value) -> bool {
-    types_of(schema).contains(&"null")
+    nullable_branch(schema).is_some()
+        || types_of(schema).contains(&"null")
         || schema
             .get("nullable")
             .and_then(Value::as_bool)
@@ -312,6 +326,12 @@ impl<'a> Converter<'a> {
         if let Some(t) = self.polymorphic_base(schema, own) {
             return t;
         }
+        if nullable_branch(schema).is_some() {
+            return TypeKind::Alias(self.type_of(schema, place));
+        }
+        if let Some(merged) = self.merge_any_of(schema) {
+            return self.definition(&merged, place, None);
+        }
         if schema.get("oneOf").is_some() || schema.get("anyOf").is_some() {
             return TypeKind::Union(self.union(schema, place));
         }
@@ -361,6 +381,13 @@ impl<'a> Converter<'a> {
                 None => TypeRef::Json,
             };
         }
+        if let Some(branch) = nullable_branch(schema) {
+            return self.type_of_non_null(branch, place);
+        }
+        if let Some(merged) = self.merge_any_of(schema) {
+            return self.type_of(&merged, place);
+        }
+
         if map.contains_key("oneOf") || map.contains_key("anyOf") {
             return self.named_inline(schema, place, |c, p| TypeKind::Union(c.union(schema, p)));
         }
@@ -742,6 +769,77 @@ impl<'a> Converter<'a> {
                 .collect(),
             open: false,
         }
+    }
+
+    /// `anyOf` over objects that no `const` tells apart: a value may match several branches at
+    /// once (`{email, phone}` against "has email" / "has phone"), so one struct holding every
+    /// branch's properties keeps what any of them carries. A property is required only when
+    /// every branch requires it. `None` for anything else (tagged branches, scalars, `oneOf`).
+    fn merge_any_of(&self, schema: &Value) -> Option<Value> {
+        let branches = schema.get("anyOf")?.as_array()?;
+        if schema.get("oneOf").is_some() || schema.get("discriminator").is_some() {
+            return None;
+        }
+        let views: Vec<Value> = branches.iter().map(|b| self.merged_view(b)).collect();
+        if views.len() < 2
+            || !views
+                .iter()
+                .all(|v| is_object_like(v) && v.get("properties").is_some())
+        {
+            return None;
+        }
+        let refs: Vec<&Value> = views.iter().collect();
+        let (rules, _) = self.derive_rules(&refs, &vec![None; refs.len()]);
+        if rules.iter().all(|r| matches!(r, Rule::Equals { .. })) {
+            return None;
+        }
+        let own = self.merge_all_of(schema).unwrap_or_else(|| schema.clone());
+        let mut properties = own
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let required_of = |v: &Value| -> BTreeSet<String> {
+            v.get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        };
+        let mut in_all: Option<BTreeSet<String>> = None;
+        for v in &views {
+            for (k, p) in v
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                properties.entry(k.clone()).or_insert_with(|| p.clone());
+            }
+            let req = required_of(v);
+            in_all = Some(match in_all {
+                None => req,
+                Some(prev) => prev.intersection(&req).cloned().collect(),
+            });
+        }
+        let mut required = required_of(&own);
+        required.extend(in_all.unwrap_or_default());
+        let mut merged = Map::new();
+        for k in ["title", "description", "deprecated", "additionalProperties"] {
+            if let Some(v) = own.get(k) {
+                merged.insert(k.to_owned(), v.clone());
+            }
+        }
+        merged.insert("type".to_owned(), Value::String("object".to_owned()));
+        merged.insert("properties".to_owned(), Value::Object(properties));
+        if !required.is_empty() {
+            merged.insert(
+                "required".to_owned(),
+                Value::Array(required.into_iter().map(Value::String).collect()),
+            );
+        }
+        Some(Value::Object(merged))
     }
 
     /// A schema with `allOf` merged and references followed, for looking at its properties.
