@@ -1,0 +1,128 @@
+//! Shared tokens inside the JSON body as `x-asyncgen-body-token` defines them: the receiver
+//! finds the string at a JSON pointer and compares it with its secrets without leaking how
+//! much of it matched; the sender writes it there.
+
+#[cfg(feature = "receiver")]
+use crate::secret::Secrets;
+
+/// Why a body's token was refused.
+#[cfg(feature = "receiver")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenFailure {
+    /// The body is not JSON, so there is nowhere to look.
+    NotJson,
+    /// Nothing at the pointer, or not a string.
+    Missing,
+    /// A string that equals no configured secret.
+    Mismatch,
+}
+
+/// Checks the string at `pointer` in `body` against every secret.
+#[cfg(feature = "receiver")]
+pub(crate) fn check(body: &[u8], pointer: &str, secrets: &Secrets) -> Result<(), TokenFailure> {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| TokenFailure::NotJson)?;
+    let given = value
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_str)
+        .ok_or(TokenFailure::Missing)?;
+    // Comparing fixed-length digests in constant time hides the token's length as well as its
+    // content; every secret is compared, so timing does not reveal which one matched.
+    let given = Sha256::digest(given.as_bytes());
+    let mut matched = subtle::Choice::from(0);
+    for secret in secrets.iter() {
+        matched |= Sha256::digest(secret.expose()).ct_eq(&given);
+    }
+    if bool::from(matched) {
+        Ok(())
+    } else {
+        Err(TokenFailure::Mismatch)
+    }
+}
+
+/// `payload` with `token` written at `pointer` (replacing what is there); the parent must
+/// exist.
+#[cfg(feature = "sender")]
+pub(crate) fn insert(
+    payload: &[u8],
+    pointer: &str,
+    token: &crate::secret::Secret,
+) -> Result<Vec<u8>, crate::sender::SignError> {
+    use crate::sender::SignError;
+    use serde_json::Value;
+
+    let token = std::str::from_utf8(token.expose())
+        .map_err(|_| SignError::TokenNotText)?
+        .to_owned();
+    let mut value: Value =
+        serde_json::from_slice(payload).map_err(|e| SignError::NotJson(e.to_string()))?;
+    let (parent, last) = pointer
+        .rsplit_once('/')
+        .ok_or_else(|| SignError::Pointer(pointer.to_owned()))?;
+    // RFC 6901: `~1` is `/`, `~0` is `~`, in that order.
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match value.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.insert(last, Value::String(token));
+        }
+        Some(Value::Array(items)) => {
+            let slot = last
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get_mut(i))
+                .ok_or_else(|| SignError::Pointer(pointer.to_owned()))?;
+            *slot = Value::String(token);
+        }
+        _ => return Err(SignError::Pointer(pointer.to_owned())),
+    }
+    serde_json::to_vec(&value).map_err(|e| SignError::NotJson(e.to_string()))
+}
+
+#[cfg(all(test, feature = "receiver", feature = "sender"))]
+mod tests {
+    use super::*;
+    use crate::secret::{Secret, Secrets};
+
+    #[test]
+    fn an_inserted_token_checks() {
+        let secrets = Secrets::new(["old", "new"]).unwrap();
+        let body = insert(
+            br#"{"payload":{"a":1}}"#,
+            "/auth_token",
+            &Secret::new("new").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(check(&body, "/auth_token", &secrets), Ok(()));
+        let nested = insert(
+            br#"{"p":{"a~b":"x"}}"#,
+            "/p/a~0b",
+            &Secret::new("old").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(check(&nested, "/p/a~0b", &secrets), Ok(()));
+    }
+
+    #[test]
+    fn wrong_missing_and_non_json_are_told_apart() {
+        let secrets = Secrets::single("t").unwrap();
+        assert_eq!(
+            check(br#"{"auth_token":"u"}"#, "/auth_token", &secrets),
+            Err(TokenFailure::Mismatch)
+        );
+        assert_eq!(
+            check(br#"{"auth_token":1}"#, "/auth_token", &secrets),
+            Err(TokenFailure::Missing)
+        );
+        assert_eq!(
+            check(b"{}", "/auth_token", &secrets),
+            Err(TokenFailure::Missing)
+        );
+        assert_eq!(
+            check(b"nope", "/auth_token", &secrets),
+            Err(TokenFailure::NotJson)
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! Configuration errors: everything that is wrong before the first request, reported when a
+//! verifier, signer, receiver or sender is built so that a misconfigured service fails at
+//! start-up instead of accepting (or rejecting) every request.
+
+/// A receiver or sender cannot be built as configured.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A scheme value is unusable (bad header name, template or pointer).
+    #[error("invalid security scheme: {0}")]
+    InvalidScheme(String),
+    /// A scheme that is not optional has no secret: the receiver would be open to anyone.
+    #[error(
+        "security scheme `{scheme}` needs a secret: set the environment variable {env_var} \
+         (several secrets for key rotation: separate them with commas)"
+    )]
+    MissingSecret {
+        /// The scheme's key in the spec.
+        scheme: String,
+        /// The environment variable that would supply it.
+        env_var: String,
+    },
+    /// An empty secret, which anyone could use to sign.
+    #[error("a secret is empty; an empty key authenticates nothing")]
+    EmptySecret,
+    /// The environment variable holding secrets is not valid UTF-8.
+    #[error("the environment variable {0} is not valid UTF-8")]
+    EnvNotUnicode(String),
+    /// Two routes share a path.
+    #[error("two routes share the path `{0}`")]
+    DuplicatePath(String),
+    /// Two routes share an id (the id names a route in the queue).
+    #[error("two routes share the id `{0}`")]
+    DuplicateRoute(String),
+    /// A route path axum cannot mount.
+    #[error("route path `{0}` must start with `/`")]
+    InvalidPath(String),
+    /// Queued delivery (the default) without a queue.
+    #[error(
+        "queued delivery needs a queue: call `ReceiverBuilder::data_dir` or \
+         `ReceiverBuilder::queue`, or choose `Delivery::Direct`"
+    )]
+    NoQueue,
+    /// Deduplication needs a durable record of accepted events, which only queued delivery has.
+    #[error(
+        "route `{0}` deduplicates, which needs queued delivery: in direct delivery a failed \
+         handler's event would be suppressed on redelivery"
+    )]
+    DedupeNeedsQueue(String),
+    /// A numeric setting out of range (zero workers, zero capacity, ...).
+    #[error("invalid setting: {0}")]
+    InvalidSetting(String),
+    /// The queue could not be opened.
+    #[cfg(feature = "receiver")]
+    #[error("could not open the queue")]
+    Queue(#[from] crate::queue::QueueError),
+    /// The HTTP client could not be built.
+    #[cfg(feature = "sender")]
+    #[error("could not build the HTTP client")]
+    Client(#[source] reqwest::Error),
+}

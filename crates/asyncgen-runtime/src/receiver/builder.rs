@@ -1,0 +1,232 @@
+//! [`ReceiverBuilder`]: routes plus the receiver's settings, checked together once so that a
+//! misconfiguration is a start-up error rather than a request-time surprise.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::retry::RetryPolicy;
+use super::route::Route;
+use super::{Receiver, RouteState, Shared};
+use crate::error::ConfigError;
+use crate::queue::{EventQueue, QueueOptions, RedbQueue};
+
+/// When a request is answered relative to its handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Store the verified event durably, answer 202, and handle it on a worker with retries
+    /// and dead letters. Survives crashes and slow handlers; the default.
+    #[default]
+    Queued,
+    /// Call the handler inline and answer 204 when it succeeds, 500 when it fails (so the
+    /// provider retries). Nothing is stored; the provider's retries are the only ones.
+    Direct,
+}
+
+/// The settings of a receiver; each has a default that suits a webhook endpoint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Settings {
+    pub delivery: Delivery,
+    pub body_limit: usize,
+    pub workers: usize,
+    pub retry: RetryPolicy,
+    pub handler_timeout: Duration,
+    pub poll_interval: Duration,
+    pub retry_after: Duration,
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            delivery: Delivery::Queued,
+            body_limit: ReceiverBuilder::DEFAULT_BODY_LIMIT,
+            workers: 4,
+            retry: RetryPolicy::DEFAULT,
+            handler_timeout: Duration::from_secs(300),
+            poll_interval: Duration::from_secs(1),
+            retry_after: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+enum QueueSource {
+    None,
+    Given(Arc<dyn EventQueue>),
+    Dir(PathBuf, QueueOptions),
+}
+
+/// Builds a [`Receiver`]: add one [`Route`] per channel, give queued delivery a place to store
+/// events (`data_dir` or `queue`), adjust settings, then [`build`](ReceiverBuilder::build).
+pub struct ReceiverBuilder {
+    routes: Vec<Route>,
+    settings: Settings,
+    queue: QueueSource,
+}
+
+impl Default for ReceiverBuilder {
+    fn default() -> Self {
+        ReceiverBuilder {
+            routes: Vec::new(),
+            settings: Settings::default(),
+            queue: QueueSource::None,
+        }
+    }
+}
+
+impl ReceiverBuilder {
+    /// The default request body limit, 256 KiB; a larger body is answered 413.
+    pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+    /// The file [`ReceiverBuilder::data_dir`] opens in its directory.
+    pub const QUEUE_FILE: &'static str = "queue.redb";
+
+    /// A builder with no routes and default settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a route.
+    pub fn route(mut self, route: Route) -> Self {
+        self.routes.push(route);
+        self
+    }
+
+    /// Queued (the default) or direct delivery.
+    pub fn delivery(mut self, delivery: Delivery) -> Self {
+        self.settings.delivery = delivery;
+        self
+    }
+
+    /// Stores queued events in a [`RedbQueue`] at `dir/queue.redb` (the directory is created)
+    /// with the default capacity.
+    pub fn data_dir(self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir_with(dir, QueueOptions::default())
+    }
+
+    /// Like [`ReceiverBuilder::data_dir`], with queue options (capacity).
+    pub fn data_dir_with(mut self, dir: impl Into<PathBuf>, options: QueueOptions) -> Self {
+        self.queue = QueueSource::Dir(dir.into(), options);
+        self
+    }
+
+    /// Stores queued events in `queue` (another backend, or a queue opened by hand).
+    pub fn queue(mut self, queue: Arc<dyn EventQueue>) -> Self {
+        self.queue = QueueSource::Given(queue);
+        self
+    }
+
+    /// The largest accepted body in bytes (default 256 KiB); larger is answered 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.settings.body_limit = bytes;
+        self
+    }
+
+    /// How many events are handled concurrently in queued delivery (default 4).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.settings.workers = workers;
+        self
+    }
+
+    /// The retry schedule of queued events (default [`RetryPolicy::DEFAULT`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.settings.retry = retry;
+        self
+    }
+
+    /// How long one attempt may run before it is abandoned and counted as failed (default
+    /// 5 min). The event's lease lasts a little longer, so it is never handled twice at once.
+    pub fn handler_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.handler_timeout = timeout;
+        self
+    }
+
+    /// How often an idle worker looks for due retries (default 1 s); new events wake workers
+    /// at once.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.settings.poll_interval = interval;
+        self
+    }
+
+    /// The `Retry-After` of a 503 when the queue is full (default 30 s).
+    pub fn retry_after(mut self, after: Duration) -> Self {
+        self.settings.retry_after = after;
+        self
+    }
+
+    /// How long a worker lets a running handler finish after shutdown is signalled before it
+    /// abandons it and returns the event to the queue (default 10 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.settings.shutdown_grace = grace;
+        self
+    }
+
+    /// Checks the configuration, opens the queue, and returns the receiver.
+    pub fn build(self) -> Result<Receiver, ConfigError> {
+        let s = &self.settings;
+        if self.routes.is_empty() {
+            return Err(ConfigError::InvalidSetting("no routes".into()));
+        }
+        if s.body_limit == 0 {
+            return Err(ConfigError::InvalidSetting("a body limit of 0".into()));
+        }
+        if s.delivery == Delivery::Queued && s.workers == 0 {
+            return Err(ConfigError::InvalidSetting(
+                "queued delivery with 0 workers".into(),
+            ));
+        }
+        if s.retry.max_attempts == 0 {
+            return Err(ConfigError::InvalidSetting(
+                "a retry policy of 0 attempts".into(),
+            ));
+        }
+        if s.handler_timeout.is_zero() || s.poll_interval.is_zero() {
+            return Err(ConfigError::InvalidSetting(
+                "a zero handler timeout or poll interval".into(),
+            ));
+        }
+
+        let mut paths = HashSet::new();
+        let mut routes = HashMap::new();
+        for route in self.routes {
+            route.validate()?;
+            if s.delivery == Delivery::Direct && route.dedupe.is_some() {
+                return Err(ConfigError::DedupeNeedsQueue(route.id));
+            }
+            if !paths.insert(route.path.clone()) {
+                return Err(ConfigError::DuplicatePath(route.path));
+            }
+            if routes.contains_key(&route.id) {
+                return Err(ConfigError::DuplicateRoute(route.id));
+            }
+            routes.insert(
+                route.id.clone(),
+                Arc::new(RouteState {
+                    id: route.id,
+                    path: route.path,
+                    verifier: route.verifier,
+                    endpoint: route.endpoint,
+                    dedupe: route.dedupe,
+                }),
+            );
+        }
+
+        let queue = match (s.delivery, self.queue) {
+            (Delivery::Direct, _) => None,
+            (Delivery::Queued, QueueSource::None) => return Err(ConfigError::NoQueue),
+            (Delivery::Queued, QueueSource::Given(q)) => Some(q),
+            (Delivery::Queued, QueueSource::Dir(dir, options)) => {
+                std::fs::create_dir_all(&dir).map_err(crate::queue::QueueError::backend)?;
+                let q = RedbQueue::open(dir.join(Self::QUEUE_FILE), options)?;
+                Some(Arc::new(q) as Arc<dyn EventQueue>)
+            }
+        };
+
+        Ok(Receiver::from_shared(Shared {
+            routes,
+            settings: self.settings,
+            queue,
+        }))
+    }
+}

@@ -1,0 +1,180 @@
+//! The contract between the receiver and generated code: [`Endpoint`] turns verified payload
+//! bytes into a typed event and handles it. Routes hold endpoints type-erased, so one receiver
+//! serves channels of different event types.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What one route does with a verified payload. Generated code implements it for a wrapper
+/// around the user's handler trait; `decode` is the generated dispatch (an unknown event is a
+/// variant of `Event`, not an error), `handle` calls the user's method.
+///
+/// In queued delivery `decode` runs twice: on receipt, to answer 400 for a payload that fits no
+/// message, and in the worker, which reads the stored bytes back. It must be pure.
+pub trait Endpoint: Send + Sync + 'static {
+    /// The decoded event, usually an enum over the channel's messages.
+    type Event: Send + 'static;
+
+    /// Verified payload bytes (JSON) → event; an error answers 400 with its reason.
+    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError>;
+
+    /// Handles one event. An error answers 500 in direct delivery (the provider retries) and is
+    /// retried with backoff in queued delivery.
+    fn handle(&self, event: Self::Event) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// Why a verified payload fits no message: a short reason, sent back in the 400 body, so it
+/// must not echo the payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct DecodeError {
+    reason: String,
+}
+
+impl DecodeError {
+    /// A decode error with this reason.
+    pub fn new(reason: impl Into<String>) -> Self {
+        DecodeError {
+            reason: reason.into(),
+        }
+    }
+
+    /// The reason.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl From<serde_json::Error> for DecodeError {
+    fn from(e: serde_json::Error) -> Self {
+        // serde_json's message names the line, column and expected type, never the data.
+        DecodeError::new(e.to_string())
+    }
+}
+
+/// A handler's failure: retried (the default) or, with [`HandlerError::permanent`], sent
+/// straight to the dead letters in queued delivery.
+///
+/// Any error converts into it with `?`. It deliberately does not implement
+/// [`std::error::Error`] itself, as `anyhow::Error` does not: that blanket conversion would
+/// otherwise conflict with the reflexive `From`.
+pub struct HandlerError {
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    permanent: bool,
+}
+
+impl HandlerError {
+    /// A retryable failure caused by `error`.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        HandlerError {
+            source: error.into(),
+            permanent: false,
+        }
+    }
+
+    /// A retryable failure with a message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        HandlerError::new(message.to_string())
+    }
+
+    /// A failure that retrying cannot fix: in queued delivery the event goes to the dead
+    /// letters at once (and can be replayed after a fix); in direct delivery it is a 500 like
+    /// any other.
+    pub fn permanent(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        HandlerError {
+            source: error.into(),
+            permanent: true,
+        }
+    }
+
+    /// Whether retrying is pointless.
+    pub fn is_permanent(&self) -> bool {
+        self.permanent
+    }
+
+    /// The underlying error.
+    pub fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.source
+    }
+}
+
+impl<E> From<E> for HandlerError
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+{
+    fn from(error: E) -> Self {
+        HandlerError::new(error)
+    }
+}
+
+impl fmt::Debug for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandlerError")
+            .field("source", &self.source)
+            .field("permanent", &self.permanent)
+            .finish()
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.source, f)
+    }
+}
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why running an event failed.
+#[derive(Debug)]
+pub(crate) enum RunError {
+    Decode(DecodeError),
+    Handler(HandlerError),
+}
+
+/// An [`Endpoint`] with its event type erased, so routes of different types share one table.
+pub(crate) trait ErasedEndpoint: Send + Sync + 'static {
+    /// Decodes and drops: does the payload fit a message?
+    fn check(&self, payload: &[u8]) -> Result<(), DecodeError>;
+    /// Decodes and handles.
+    fn run<'a>(&'a self, payload: &'a [u8]) -> BoxFuture<'a, Result<(), RunError>>;
+}
+
+impl<E: Endpoint> ErasedEndpoint for E {
+    fn check(&self, payload: &[u8]) -> Result<(), DecodeError> {
+        self.decode(payload).map(drop)
+    }
+
+    fn run<'a>(&'a self, payload: &'a [u8]) -> BoxFuture<'a, Result<(), RunError>> {
+        Box::pin(async move {
+            let event = self.decode(payload).map_err(RunError::Decode)?;
+            self.handle(event).await.map_err(RunError::Handler)
+        })
+    }
+}
+
+/// Starts an endpoint on its own task so that a panicking handler is a failed attempt rather
+/// than a dropped connection or a dead worker, and so that a worker can abandon it (timeout,
+/// shutdown) by aborting the task.
+pub(crate) fn spawn_run(
+    endpoint: Arc<dyn ErasedEndpoint>,
+    payload: bytes::Bytes,
+) -> tokio::task::JoinHandle<Result<(), RunError>> {
+    tokio::spawn(async move { endpoint.run(&payload).await })
+}
+
+/// The outcome of a task started by [`spawn_run`].
+pub(crate) fn joined(
+    result: Result<Result<(), RunError>, tokio::task::JoinError>,
+) -> Result<(), RunError> {
+    match result {
+        Ok(result) => result,
+        Err(join) if join.is_panic() => {
+            Err(RunError::Handler(HandlerError::msg("the handler panicked")))
+        }
+        Err(_) => Err(RunError::Handler(HandlerError::msg(
+            "the handler was cancelled",
+        ))),
+    }
+}

@@ -1,0 +1,190 @@
+//! The webhook receiver: verification ([`Verifier`]), the axum 0.8 routes of a [`Receiver`]
+//! built with [`ReceiverBuilder`], and in queued delivery the worker pool that handles stored
+//! events, with retries, dead letters and deduplication.
+//!
+//! ```no_run
+//! # use asyncgen_runtime::receiver::*;
+//! # use asyncgen_runtime::*;
+//! # struct MyEndpoint;
+//! # impl Endpoint for MyEndpoint {
+//! #     type Event = serde_json::Value;
+//! #     fn decode(&self, p: &[u8]) -> Result<Self::Event, DecodeError> { Ok(serde_json::from_slice(p)?) }
+//! #     async fn handle(&self, _: Self::Event) -> Result<(), HandlerError> { Ok(()) }
+//! # }
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! const SIGNATURE: Security = Security::new(
+//!     "webhookSignature",
+//!     Scheme::Signature(SignatureScheme::new("X-Webhook-Signature", SignatureEncoding::Hex)),
+//! );
+//! let receiver = Receiver::builder()
+//!     .route(Route::new("webhook", "/dialer-cx/webhook", Verifier::from_env(SIGNATURE)?, MyEndpoint))
+//!     .data_dir("/var/lib/my-service/webhooks")
+//!     .build()?;
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! let shutdown = tokio_util::sync::CancellationToken::new();
+//! receiver.serve(listener, shutdown).await?;
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod endpoint;
+mod ingress;
+mod retry;
+mod route;
+mod verify;
+mod worker;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::routing::post;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use self::builder::Settings;
+pub use self::builder::{Delivery, ReceiverBuilder};
+use self::endpoint::ErasedEndpoint;
+pub use self::endpoint::{DecodeError, Endpoint, HandlerError};
+pub use self::retry::RetryPolicy;
+pub use self::route::{Dedupe, Route};
+pub use self::verify::{Verifier, VerifyError};
+use crate::queue::{DeadLetter, EventId, EventQueue, QueueError};
+
+/// A configured receiver: its routes ([`Receiver::router`]) and, in queued delivery, its queue
+/// and workers ([`Receiver::spawn_workers`]). [`Receiver::serve`] runs both. Cloning is cheap
+/// and shares everything.
+#[derive(Clone)]
+pub struct Receiver {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub routes: HashMap<String, Arc<RouteState>>,
+    pub settings: Settings,
+    pub queue: Option<Arc<dyn EventQueue>>,
+}
+
+pub(crate) struct RouteState {
+    pub id: String,
+    pub path: String,
+    pub verifier: Verifier,
+    pub endpoint: Arc<dyn ErasedEndpoint>,
+    pub dedupe: Option<Dedupe>,
+}
+
+impl Receiver {
+    /// Starts configuring a receiver.
+    pub fn builder() -> ReceiverBuilder {
+        ReceiverBuilder::new()
+    }
+
+    pub(crate) fn from_shared(shared: Shared) -> Receiver {
+        Receiver {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// One POST route per channel, to serve alone or to merge into the application's router.
+    pub fn router(&self) -> Router {
+        let mut router = Router::new();
+        for route in self.shared.routes.values() {
+            let (route, shared) = (route.clone(), self.shared.clone());
+            let path = route.path.clone();
+            router = router.route(
+                &path,
+                post(move |request: Request| {
+                    ingress::receive(route.clone(), shared.clone(), request)
+                }),
+            );
+        }
+        router
+    }
+
+    /// Starts the workers of queued delivery on the current tokio runtime (none in direct
+    /// delivery). They stop when `shutdown` is cancelled, returning unfinished events to the
+    /// queue; [`Workers::join`] waits for that.
+    pub fn spawn_workers(&self, shutdown: CancellationToken) -> Workers {
+        let handles = match &self.shared.queue {
+            Some(queue) => worker::spawn(&self.shared, queue, &shutdown),
+            None => Vec::new(),
+        };
+        Workers { handles }
+    }
+
+    /// Serves the routes on `listener` and runs the workers until `shutdown` is cancelled;
+    /// then stops accepting, lets requests in flight finish, and waits for the workers.
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
+        let workers = self.spawn_workers(shutdown.clone());
+        let served = axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .await;
+        // Whether serving ended by shutdown or by an error, the workers must stop too.
+        shutdown.cancel();
+        workers.join().await;
+        served
+    }
+
+    /// The queue of queued delivery.
+    pub fn queue(&self) -> Option<&Arc<dyn EventQueue>> {
+        self.shared.queue.as_ref()
+    }
+
+    /// Every dead letter, oldest first (none in direct delivery).
+    pub async fn list_dead_letters(&self) -> Result<Vec<DeadLetter>, QueueError> {
+        match &self.shared.queue {
+            Some(queue) => queue.list_dead_letters().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Puts dead letter `id` back in the queue with a fresh retry schedule; `false` if there is
+    /// no such dead letter.
+    pub async fn replay_dead_letter(&self, id: &EventId) -> Result<bool, QueueError> {
+        match &self.shared.queue {
+            Some(queue) => queue.replay_dead_letter(id.clone()).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Puts every dead letter back in the queue; returns how many.
+    pub async fn replay_all_dead_letters(&self) -> Result<usize, QueueError> {
+        match &self.shared.queue {
+            Some(queue) => queue.replay_all_dead_letters().await,
+            None => Ok(0),
+        }
+    }
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut routes: Vec<_> = self.shared.routes.values().map(|r| &r.path).collect();
+        routes.sort();
+        f.debug_struct("Receiver")
+            .field("routes", &routes)
+            .field("settings", &self.shared.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The running workers of a receiver.
+#[derive(Debug)]
+pub struct Workers {
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Waits until every worker has stopped (after the shutdown token is cancelled).
+    pub async fn join(self) {
+        for handle in self.handles {
+            if let Err(e) = handle.await {
+                tracing::error!(error = %e, "a worker ended abnormally");
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Posting signed events with a provider's delivery policy (`x-asyncgen-delivery`): a timeout
+//! per attempt, a list of delays between retries, and failure on a connection error, the
+//! timeout or any non-2xx status.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+use reqwest::{Client, Url};
+
+use super::sign::{SignError, Signer};
+use crate::error::ConfigError;
+
+/// A provider's delivery policy: what `x-asyncgen-delivery` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryPolicy {
+    /// An attempt without a complete response after this long has failed.
+    pub timeout: Duration,
+    /// The delay before each retry, counted from the previous failure; empty: no retry.
+    pub retries: Cow<'static, [Duration]>,
+}
+
+impl DeliveryPolicy {
+    /// A policy with this timeout and retry schedule, usable in a `const` (generated code
+    /// writes the spec's schedule as a static slice).
+    pub const fn new(timeout: Duration, retries: &'static [Duration]) -> Self {
+        DeliveryPolicy {
+            timeout,
+            retries: Cow::Borrowed(retries),
+        }
+    }
+
+    /// A policy with a schedule computed at run time.
+    pub fn with_retries(timeout: Duration, retries: Vec<Duration>) -> Self {
+        DeliveryPolicy {
+            timeout,
+            retries: Cow::Owned(retries),
+        }
+    }
+}
+
+impl Default for DeliveryPolicy {
+    /// One attempt of at most 10 s.
+    fn default() -> Self {
+        DeliveryPolicy::new(Duration::from_secs(10), &[])
+    }
+}
+
+/// Posts signed events to one URL.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    client: Client,
+    url: Url,
+    signer: Signer,
+    policy: DeliveryPolicy,
+}
+
+impl Sender {
+    /// A sender to `url` with its own HTTP client (rustls, HTTP/1.1 and 2).
+    pub fn new(url: &str, signer: Signer, policy: DeliveryPolicy) -> Result<Sender, ConfigError> {
+        let client = Client::builder().build().map_err(ConfigError::Client)?;
+        Sender::with_client(client, url, signer, policy)
+    }
+
+    /// A sender sharing `client` (its pool and TLS settings).
+    pub fn with_client(
+        client: Client,
+        url: &str,
+        signer: Signer,
+        policy: DeliveryPolicy,
+    ) -> Result<Sender, ConfigError> {
+        let url = Url::parse(url)
+            .map_err(|e| ConfigError::InvalidSetting(format!("URL `{url}`: {e}")))?;
+        Ok(Sender {
+            client,
+            url,
+            signer,
+            policy,
+        })
+    }
+
+    /// Signs and posts `payload` (JSON bytes); see [`Sender::send_with_headers`].
+    pub async fn send(&self, payload: &[u8]) -> Result<Delivered, SendError> {
+        self.send_with_headers(payload, &HeaderMap::new()).await
+    }
+
+    /// Serializes `event`, then signs and posts it.
+    pub async fn send_json<T: serde::Serialize>(&self, event: &T) -> Result<Delivered, SendError> {
+        let payload = serde_json::to_vec(event).map_err(|e| SignError::NotJson(e.to_string()))?;
+        self.send(&payload).await
+    }
+
+    /// Signs and posts `payload` with `extra` headers (a delivery id, say), retrying per the
+    /// policy. Each attempt is signed afresh, so a signed timestamp is that attempt's time.
+    pub async fn send_with_headers(
+        &self,
+        payload: &[u8],
+        extra: &HeaderMap,
+    ) -> Result<Delivered, SendError> {
+        let mut attempts = 0u32;
+        let mut delays = self.policy.retries.iter();
+        loop {
+            attempts += 1;
+            let last = match self.attempt(payload, extra).await {
+                Ok(status) => return Ok(Delivered { status, attempts }),
+                Err(AttemptOutcome::Sign(e)) => return Err(SendError::Sign(e)),
+                Err(AttemptOutcome::Failed(e)) => e,
+            };
+            match delays.next() {
+                Some(delay) => {
+                    tracing::debug!(url = %self.url, attempts, error = %last, ?delay, "delivery attempt failed; retrying");
+                    tokio::time::sleep(*delay).await;
+                }
+                None => return Err(SendError::Failed { attempts, last }),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        payload: &[u8],
+        extra: &HeaderMap,
+    ) -> Result<StatusCode, AttemptOutcome> {
+        let signed = self.signer.sign(payload).map_err(AttemptOutcome::Sign)?;
+        let mut headers = signed.headers;
+        for (name, value) in extra {
+            headers.insert(name.clone(), value.clone());
+        }
+        let failed = AttemptOutcome::Failed;
+        let response = self
+            .client
+            .post(self.url.clone())
+            .headers(headers)
+            .body(signed.body)
+            .timeout(self.policy.timeout)
+            .send()
+            .await
+            .map_err(|e| failed(AttemptError::from_reqwest(e)))?;
+        let status = response.status();
+        // Read the response within the same timeout: an attempt is complete only then.
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| failed(AttemptError::from_reqwest(e)))?;
+        if status.is_success() {
+            return Ok(status);
+        }
+        let mut text = String::from_utf8_lossy(&body).into_owned();
+        if text.len() > 512 {
+            let cut = (0..=512).rev().find(|&i| text.is_char_boundary(i));
+            text.truncate(cut.unwrap_or(0));
+        }
+        Err(failed(AttemptError::Status {
+            status,
+            body: text.trim_end().to_owned(),
+        }))
+    }
+}
+
+enum AttemptOutcome {
+    Sign(SignError),
+    Failed(AttemptError),
+}
+
+/// A delivery that was answered 2xx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    /// The 2xx status.
+    pub status: StatusCode,
+    /// Attempts made, this one included.
+    pub attempts: u32,
+}
+
+/// A delivery failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The payload could not be signed; nothing was sent.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// Every attempt failed.
+    #[error("delivery failed after {attempts} attempt(s): {last}")]
+    Failed {
+        /// Attempts made.
+        attempts: u32,
+        /// Why the last one failed.
+        last: AttemptError,
+    },
+}
+
+/// Why one attempt failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttemptError {
+    /// The receiver answered with a non-2xx status.
+    #[error("answered {status}: {body}")]
+    Status {
+        /// The status.
+        status: StatusCode,
+        /// The start of the response body.
+        body: String,
+    },
+    /// No complete response within the timeout.
+    #[error("timed out")]
+    Timeout,
+    /// The connection failed.
+    #[error("transport error")]
+    Transport(#[source] reqwest::Error),
+}
+
+impl AttemptError {
+    fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            AttemptError::Timeout
+        } else {
+            AttemptError::Transport(e)
+        }
+    }
+
+    /// The status, when the receiver answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            AttemptError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

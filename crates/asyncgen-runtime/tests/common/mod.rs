@@ -1,0 +1,134 @@
+//! Helpers shared by the integration tests: a test endpoint that counts what it handles, and
+//! receivers served on loopback ports.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asyncgen_runtime::receiver::{DecodeError, Endpoint, HandlerError, Receiver};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// The test channel's one message.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Event {
+    pub id: String,
+}
+
+/// Counts handled events by id; can be told to fail.
+#[derive(Clone, Default)]
+pub struct Counting {
+    pub seen: Arc<Mutex<HashMap<String, u32>>>,
+    pub calls: Arc<AtomicU32>,
+    pub fail: Arc<AtomicBool>,
+    pub fail_permanently: Arc<AtomicBool>,
+}
+
+impl Counting {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn count(&self, id: &str) -> u32 {
+        self.seen.lock().unwrap().get(id).copied().unwrap_or(0)
+    }
+
+    pub fn distinct(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    pub fn total(&self) -> u32 {
+        self.seen.lock().unwrap().values().sum()
+    }
+
+    pub fn calls(&self) -> u32 {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl Endpoint for Counting {
+    type Event = Event;
+
+    fn decode(&self, payload: &[u8]) -> Result<Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    async fn handle(&self, event: Event) -> Result<(), HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.fail_permanently.load(Ordering::SeqCst) {
+            return Err(HandlerError::permanent("refused for good"));
+        }
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(HandlerError::msg("downstream unavailable"));
+        }
+        *self.seen.lock().unwrap().entry(event.id).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// A receiver serving on a loopback port.
+pub struct Running {
+    pub url: String,
+    pub shutdown: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Serves `receiver`'s routes and workers on 127.0.0.1.
+    pub async fn start(receiver: &Receiver) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let shutdown = CancellationToken::new();
+        let receiver = receiver.clone();
+        let token = shutdown.clone();
+        let task = tokio::spawn(async move { receiver.serve(listener, token).await });
+        Running {
+            url,
+            shutdown,
+            task,
+        }
+    }
+
+    /// Serves only the routes: events are queued and nothing handles them.
+    pub async fn routes_only(receiver: &Receiver) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let shutdown = CancellationToken::new();
+        let router = receiver.router();
+        let token = shutdown.clone();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
+        });
+        Running {
+            url,
+            shutdown,
+            task,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// Polls `done` every 10 ms, at most `limit` long; panics with `what` if it never holds.
+pub async fn wait_until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let tries = limit.as_millis() / 10;
+    for _ in 0..tries {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().build().unwrap()
+}

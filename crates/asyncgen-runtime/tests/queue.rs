@@ -1,0 +1,507 @@
+//! Queued delivery: durability across a reopen of the store, retries into the dead letters and
+//! replay out of them, the full queue's 503, deduplication (concurrent copies included),
+//! graceful shutdown, and a load of 10,000 requests over 50 connections.
+
+#![cfg(all(feature = "receiver", feature = "sender"))]
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use asyncgen_runtime::queue::{
+    DedupeEntry, EnqueueOutcome, EventQueue, NewEvent, QueueOptions, RedbQueue,
+};
+use asyncgen_runtime::receiver::{
+    DecodeError, Dedupe, Endpoint, HandlerError, Receiver, ReceiverBuilder, RetryPolicy, Route,
+    Verifier,
+};
+use asyncgen_runtime::sender::{DeliveryPolicy, Sender, Signer};
+use asyncgen_runtime::{Scheme, Secret, Secrets, Security, SignatureEncoding, SignatureScheme};
+use bytes::Bytes;
+use common::{Counting, Running, client, wait_until};
+use reqwest::StatusCode;
+use tokio_util::sync::CancellationToken;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+const HEX: Security = Security::new(
+    "webhookSignature",
+    Scheme::Signature(SignatureScheme::new(
+        "X-Webhook-Signature",
+        SignatureEncoding::Hex,
+    )),
+);
+
+/// Fast retries without jitter, so that tests take milliseconds.
+const QUICK: RetryPolicy = RetryPolicy::DEFAULT
+    .with_max_attempts(3)
+    .with_delays(Duration::from_millis(5), Duration::from_millis(20))
+    .with_jitter(false);
+
+fn builder(dir: &std::path::Path, counting: &Counting) -> ReceiverBuilder {
+    Receiver::builder()
+        .route(Route::new(
+            "events",
+            "/events",
+            Verifier::open(),
+            counting.clone(),
+        ))
+        .data_dir(dir)
+        .retry(QUICK)
+        .poll_interval(Duration::from_millis(10))
+}
+
+async fn post(url: &str, body: String) -> reqwest::Response {
+    client()
+        .post(format!("{url}/events"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn event(id: &str) -> NewEvent {
+    NewEvent {
+        route: "events".into(),
+        payload: Bytes::from(format!(r#"{{"id":"{id}"}}"#)),
+        received_at: SystemTime::now(),
+        dedupe: None,
+    }
+}
+
+#[tokio::test]
+async fn queued_and_leased_events_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.redb");
+    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
+    for n in 0..5 {
+        let outcome = queue.enqueue(event(&format!("e{n}"))).await.unwrap();
+        assert!(matches!(outcome, EnqueueOutcome::Enqueued(_)));
+    }
+    let leased = queue.lease(2, Duration::from_secs(600)).await.unwrap();
+    assert_eq!(leased.len(), 2);
+    // A leased event is not leased twice.
+    let rest = queue.lease(10, Duration::from_secs(600)).await.unwrap();
+    assert_eq!(rest.len(), 3);
+    assert!(
+        queue
+            .lease(10, Duration::from_secs(600))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(queue); // the "crash": leases held, nothing acked
+
+    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
+    assert_eq!(queue.pending().await.unwrap(), 5);
+    let again = queue.lease(10, Duration::from_secs(600)).await.unwrap();
+    let ids: HashSet<_> = again.iter().map(|e| e.payload.clone()).collect();
+    assert_eq!(ids.len(), 5);
+    assert!(again.iter().all(|e| e.attempt == 1));
+    queue.ack(again[0].lease.clone()).await.unwrap();
+    // Settling twice, or with a stale lease, is refused.
+    assert!(queue.ack(again[0].lease.clone()).await.is_err());
+    drop(again);
+    drop(queue);
+
+    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
+    assert_eq!(queue.pending().await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn events_accepted_before_a_restart_are_handled_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let counting = Counting::new();
+    {
+        let receiver = builder(dir.path(), &counting).build().unwrap();
+        let running = Running::routes_only(&receiver).await;
+        for n in 0..10 {
+            let r = post(&running.url, format!(r#"{{"id":"r{n}"}}"#)).await;
+            assert_eq!(r.status(), StatusCode::ACCEPTED);
+        }
+        running.stop().await;
+        assert_eq!(counting.calls(), 0);
+    } // every handle on the store is dropped here
+
+    let receiver = builder(dir.path(), &counting).build().unwrap();
+    let shutdown = CancellationToken::new();
+    let workers = receiver.spawn_workers(shutdown.clone());
+    wait_until("the queued events to be handled", LIMIT, async || {
+        counting.distinct() == 10
+    })
+    .await;
+    wait_until("the acks", LIMIT, async || {
+        receiver.queue().unwrap().pending().await.unwrap() == 0
+    })
+    .await;
+    shutdown.cancel();
+    workers.join().await;
+    assert_eq!(counting.total(), 10);
+}
+
+#[tokio::test]
+async fn failing_handler_retries_then_dead_letters_then_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let counting = Counting::new();
+    counting.fail.store(true, Ordering::SeqCst);
+    let receiver = builder(dir.path(), &counting).workers(2).build().unwrap();
+    let running = Running::start(&receiver).await;
+
+    let r = post(&running.url, r#"{"id":"d1"}"#.into()).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    wait_until("a dead letter", LIMIT, async || {
+        receiver.list_dead_letters().await.unwrap().len() == 1
+    })
+    .await;
+    let dead = receiver.list_dead_letters().await.unwrap().remove(0);
+    assert_eq!(dead.attempts, QUICK.max_attempts);
+    assert_eq!(counting.calls(), QUICK.max_attempts);
+    assert_eq!(dead.route, "events");
+    assert_eq!(dead.payload.as_ref(), br#"{"id":"d1"}"#);
+    assert!(
+        dead.error.contains("downstream unavailable"),
+        "{}",
+        dead.error
+    );
+    assert_eq!(receiver.queue().unwrap().pending().await.unwrap(), 0);
+    assert_eq!(counting.count("d1"), 0);
+
+    // Fixed: replay it.
+    counting.fail.store(false, Ordering::SeqCst);
+    assert!(receiver.replay_dead_letter(&dead.id).await.unwrap());
+    assert!(!receiver.replay_dead_letter(&dead.id).await.unwrap());
+    wait_until("the replayed event to be handled", LIMIT, async || {
+        counting.count("d1") == 1
+    })
+    .await;
+    assert!(receiver.list_dead_letters().await.unwrap().is_empty());
+
+    // A permanent failure skips the retries; replay-all brings it back.
+    counting.fail_permanently.store(true, Ordering::SeqCst);
+    let before = counting.calls();
+    post(&running.url, r#"{"id":"d2"}"#.into()).await;
+    post(&running.url, r#"{"id":"d3"}"#.into()).await;
+    wait_until("two dead letters", LIMIT, async || {
+        receiver.list_dead_letters().await.unwrap().len() == 2
+    })
+    .await;
+    assert_eq!(counting.calls() - before, 2);
+    assert!(
+        receiver
+            .list_dead_letters()
+            .await
+            .unwrap()
+            .iter()
+            .all(|d| d.attempts == 1)
+    );
+    counting.fail_permanently.store(false, Ordering::SeqCst);
+    assert_eq!(receiver.replay_all_dead_letters().await.unwrap(), 2);
+    wait_until("the replayed events", LIMIT, async || {
+        counting.count("d2") == 1 && counting.count("d3") == 1
+    })
+    .await;
+    running.stop().await;
+    assert_eq!(counting.count("d1"), 1);
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_503_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let counting = Counting::new();
+    let receiver = Receiver::builder()
+        .route(
+            Route::new("events", "/events", Verifier::open(), counting.clone())
+                .with_dedupe(Dedupe::pointer("/id")),
+        )
+        .data_dir_with(dir.path(), QueueOptions::with_capacity(3))
+        .retry_after(Duration::from_secs(42))
+        .build()
+        .unwrap();
+    let running = Running::routes_only(&receiver).await;
+    for n in 0..3 {
+        let r = post(&running.url, format!(r#"{{"id":"f{n}"}}"#)).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    let full = post(&running.url, r#"{"id":"f3"}"#.into()).await;
+    assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(full.headers()["retry-after"], "42");
+    // A copy of a stored event is still acknowledged: it needs no room.
+    let copy = post(&running.url, r#"{"id":"f0"}"#.into()).await;
+    assert_eq!(copy.status(), StatusCode::ACCEPTED);
+    // The refused event was not remembered as seen: once there is room it is accepted.
+    running.stop().await;
+    let shutdown = CancellationToken::new();
+    let workers = receiver.spawn_workers(shutdown.clone());
+    wait_until("room in the queue", LIMIT, async || {
+        receiver.queue().unwrap().pending().await.unwrap() == 0
+    })
+    .await;
+    let running = Running::routes_only(&receiver).await;
+    let r = post(&running.url, r#"{"id":"f3"}"#.into()).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    wait_until("f3", LIMIT, async || counting.count("f3") == 1).await;
+    running.stop().await;
+    shutdown.cancel();
+    workers.join().await;
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_are_handled_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let counting = Counting::new();
+    let receiver = Receiver::builder()
+        .route(
+            Route::new("events", "/events", Verifier::open(), counting.clone())
+                .with_dedupe(Dedupe::header("X-Delivery-Id")),
+        )
+        .route(
+            Route::new(
+                "by-payload",
+                "/by-payload",
+                Verifier::open(),
+                counting.clone(),
+            )
+            .with_dedupe(Dedupe::pointer("/id").with_ttl(Duration::from_millis(50))),
+        )
+        .data_dir(dir.path())
+        .poll_interval(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    let running = Running::start(&receiver).await;
+    let c = client();
+
+    // 20 copies of each of 5 deliveries, all in flight at once.
+    let mut tasks = Vec::new();
+    for copy in 0..20 {
+        for n in 0..5 {
+            let (c, url) = (c.clone(), running.url.clone());
+            tasks.push(tokio::spawn(async move {
+                c.post(format!("{url}/events"))
+                    .header("X-Delivery-Id", format!("delivery-{n}"))
+                    // The payload differs per copy: the header alone identifies the delivery.
+                    .body(format!(r#"{{"id":"dup{n}","copy":{copy}}}"#))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }));
+        }
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::ACCEPTED);
+    }
+    wait_until("the deliveries to be handled", LIMIT, async || {
+        receiver.queue().unwrap().pending().await.unwrap() == 0
+    })
+    .await;
+    for n in 0..5 {
+        assert_eq!(counting.count(&format!("dup{n}")), 1);
+    }
+    // Without the header there is nothing to deduplicate by: both are handled.
+    for _ in 0..2 {
+        let r = c
+            .post(format!("{}/events", running.url))
+            .body(r#"{"id":"nokey"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    wait_until("both copies", LIMIT, async || counting.count("nokey") == 2).await;
+
+    // By payload id, with a short TTL: copies within it are dropped, a copy after it is not.
+    let send = async || {
+        c.post(format!("{}/by-payload", running.url))
+            .body(r#"{"id":"ttl"}"#)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(send().await, StatusCode::ACCEPTED);
+    assert_eq!(send().await, StatusCode::ACCEPTED);
+    wait_until("the first copy", LIMIT, async || counting.count("ttl") == 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(send().await, StatusCode::ACCEPTED);
+    wait_until("the copy after the TTL", LIMIT, async || {
+        counting.count("ttl") == 2
+    })
+    .await;
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn dedupe_is_atomic_in_the_store() {
+    // Below the HTTP layer: concurrent enqueues of one key store it exactly once.
+    let dir = tempfile::tempdir().unwrap();
+    let queue =
+        Arc::new(RedbQueue::open(dir.path().join("q.redb"), QueueOptions::default()).unwrap());
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let queue = queue.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut e = event("same");
+            e.dedupe = Some(DedupeEntry {
+                key: "events\u{1f}same".into(),
+                ttl: Duration::from_secs(3600),
+            });
+            queue.enqueue(e).await.unwrap()
+        }));
+    }
+    let mut enqueued = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            EnqueueOutcome::Enqueued(_) => enqueued += 1,
+            EnqueueOutcome::Duplicate => {}
+            EnqueueOutcome::Full => panic!("not full"),
+        }
+    }
+    assert_eq!(enqueued, 1);
+    assert_eq!(queue.pending().await.unwrap(), 1);
+}
+
+/// Waits on a gate that only the test opens, to hold a handler mid-flight.
+struct Gated {
+    entered: Arc<tokio::sync::Notify>,
+    gate: Arc<tokio::sync::Semaphore>,
+    done: Counting,
+}
+
+impl Endpoint for Gated {
+    type Event = common::Event;
+
+    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    async fn handle(&self, event: Self::Event) -> Result<(), HandlerError> {
+        self.entered.notify_one();
+        let _permit = self.gate.acquire().await?;
+        self.done.handle(event).await
+    }
+}
+
+#[tokio::test]
+async fn shutdown_returns_an_unfinished_event_to_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let entered = Arc::new(tokio::sync::Notify::new());
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let done = Counting::new();
+    let endpoint = Gated {
+        entered: entered.clone(),
+        gate: gate.clone(),
+        done: done.clone(),
+    };
+    let receiver = Receiver::builder()
+        .route(Route::new("events", "/events", Verifier::open(), endpoint))
+        .data_dir(dir.path())
+        .shutdown_grace(Duration::from_millis(20))
+        .build()
+        .unwrap();
+    let running = Running::start(&receiver).await;
+    assert_eq!(
+        post(&running.url, r#"{"id":"g1"}"#.into()).await.status(),
+        StatusCode::ACCEPTED
+    );
+    entered.notified().await; // the handler is running, and stays so
+    running.stop().await; // cancels; the grace passes; the lease is released
+    assert_eq!(done.calls(), 0);
+    assert_eq!(receiver.queue().unwrap().pending().await.unwrap(), 1);
+
+    // Restarted (same queue), with the gate open: the event is handled.
+    gate.add_permits(1000);
+    let shutdown = CancellationToken::new();
+    let workers = receiver.spawn_workers(shutdown.clone());
+    wait_until("the released event", LIMIT, async || done.count("g1") == 1).await;
+    wait_until("its ack", LIMIT, async || {
+        receiver.queue().unwrap().pending().await.unwrap() == 0
+    })
+    .await;
+    shutdown.cancel();
+    workers.join().await;
+}
+
+/// 10,000 signed requests over 50 concurrent connections: every one answered 2xx, every event
+/// handled exactly once; then the same with one request in five a copy of another, sent
+/// concurrently with it, deduplicated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_10k_requests_50_connections() {
+    const REQUESTS: usize = 10_000;
+    const CONNECTIONS: usize = 50;
+
+    for with_dupes in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let counting = Counting::new();
+        let mut route = Route::new(
+            "events",
+            "/events",
+            Verifier::new(HEX, Some(Secrets::single("load-key").unwrap())).unwrap(),
+            counting.clone(),
+        );
+        if with_dupes {
+            route = route.with_dedupe(Dedupe::pointer("/id"));
+        }
+        let receiver = Receiver::builder()
+            .route(route)
+            .data_dir(dir.path())
+            .workers(8)
+            .poll_interval(Duration::from_millis(20))
+            .build()
+            .unwrap();
+        let running = Running::start(&receiver).await;
+
+        // Each connection gets its own client with one pooled connection.
+        let unique = if with_dupes {
+            REQUESTS * 4 / 5
+        } else {
+            REQUESTS
+        };
+        let mut tasks = Vec::new();
+        for conn in 0..CONNECTIONS {
+            let http = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap();
+            let signer = Signer::new(HEX, Some(Secret::new("load-key").unwrap())).unwrap();
+            let sender = Sender::with_client(
+                http,
+                &format!("{}/events", running.url),
+                signer,
+                DeliveryPolicy::new(Duration::from_secs(30), &[]),
+            )
+            .unwrap();
+            tasks.push(tokio::spawn(async move {
+                let mut ok = 0;
+                for i in (conn..REQUESTS).step_by(CONNECTIONS) {
+                    // With dupes, every fifth request repeats the previous one, which the
+                    // neighbouring connection sends at the same moment.
+                    let id = if with_dupes && i % 5 == 4 { i - 1 } else { i };
+                    let body = format!(r#"{{"id":"e{id}"}}"#);
+                    let delivered = sender.send(body.as_bytes()).await.unwrap();
+                    assert!(delivered.status.is_success());
+                    ok += 1;
+                }
+                ok
+            }));
+        }
+        let mut answered = 0;
+        for t in tasks {
+            answered += t.await.unwrap();
+        }
+        assert_eq!(answered, REQUESTS);
+        wait_until(
+            "every event to be handled",
+            Duration::from_secs(60),
+            async || receiver.queue().unwrap().pending().await.unwrap() == 0,
+        )
+        .await;
+        running.stop().await;
+        assert_eq!(counting.distinct(), unique, "dupes: {with_dupes}");
+        let seen = counting.seen.lock().unwrap();
+        let twice: Vec<_> = seen.iter().filter(|(_, n)| **n != 1).collect();
+        assert!(twice.is_empty(), "handled more than once: {twice:?}");
+    }
+}
