@@ -59,6 +59,7 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let mut all = TokenStream::new();
     let mut tests = TokenStream::new();
+    let mut webhook_examples = TokenStream::new();
     println!("cargo:rerun-if-changed={}", root.join("specs").display());
     println!(
         "cargo:rerun-if-changed={}",
@@ -98,6 +99,7 @@ fn main() {
         };
         let (space, _) = asyncgen_ir::types::build(&api);
         fidelity::tests(&api, &space, &module, &mut tests);
+        webhook_examples.extend(webhook_example_list(&api, &name));
 
         for m in api.messages.values() {
             let Some(asyncgen_ir::types::TypeRef::Named(id)) =
@@ -132,6 +134,34 @@ fn main() {
     }
     std::fs::write(out.join("all.rs"), all.to_string()).expect("write all.rs");
     std::fs::write(out.join("examples.rs"), tests.to_string()).expect("write examples.rs");
+    std::fs::write(
+        out.join("webhook_examples.rs"),
+        webhook_examples.to_string(),
+    )
+    .expect("write webhook_examples.rs");
+}
+
+/// For a document with webhook endpoints, `pub const NAME: &[(&str, &str)]`: every example
+/// payload of every message arriving at an endpoint, with the message's name, for the tests
+/// that send each through the generated sender to the generated receiver.
+fn webhook_example_list(api: &asyncgen_ir::Api, module: &str) -> TokenStream {
+    let endpoints = asyncgen_ir::webhook::endpoints(api);
+    if endpoints.is_empty() {
+        return TokenStream::new();
+    }
+    let mut entries = Vec::new();
+    for e in &endpoints {
+        for key in &e.messages {
+            let m = &api.messages[key];
+            let name = m.name.clone().unwrap_or_else(|| key.clone());
+            for example in m.examples.iter().filter_map(|x| x.payload.as_ref()) {
+                let payload = example.to_string();
+                entries.push(quote!((#name, #payload)));
+            }
+        }
+    }
+    let constant = format_ident!("{}", module.to_uppercase());
+    quote! { pub const #constant: &[(&str, &str)] = &[#( #entries ),*]; }
 }
 
 /// Examples that exercise gaps the types generator still has; each stays a test (run with

@@ -149,9 +149,17 @@ fn separate_items(code: &str) -> String {
 /// so a user's own use of a deprecated type still warns.
 pub fn module_root(modules: &[&str]) -> TokenStream {
     let idents: Vec<_> = modules.iter().map(|m| format_ident!("{}", m)).collect();
+    // Only the types are re-exported: the receiver's and sender's items are named per endpoint
+    // (`receiver::WebhookHandler`, `sender::WebhookSender`) and would collide with a schema of
+    // the same name in a glob.
+    let types = modules.contains(&"types").then(|| {
+        quote!(
+            pub use types::*;
+        )
+    });
     quote! {
         #( #[allow(deprecated)] pub mod #idents; )*
 
-        #( pub use #idents::*; )*
+        #types
     }
 }

@@ -7,8 +7,11 @@
 mod format;
 pub mod output;
 pub mod pipeline;
+mod receiver;
+mod sender;
 mod settings;
 mod types;
+mod webhook;
 
 pub use format::HEADER;
 pub use settings::Settings;
@@ -56,6 +59,26 @@ pub fn generate(
             },
         )?);
         modules.push("types");
+    }
+    let endpoints = asyncgen_ir::webhook::endpoints(api);
+    let names = webhook::Names::all(api, space, &endpoints);
+    // The receiver and sender use the types, so they need that module too.
+    let webhooks = !names.is_empty() && modules.contains(&"types");
+    if webhooks && settings.outputs.includes(Output::Receiver) {
+        files.push(format::file(
+            "receiver.rs",
+            &format!("Webhook receiver of {title}: handler traits and verified routes."),
+            receiver::tokens(api, space, &names),
+        )?);
+        modules.push("receiver");
+    }
+    if webhooks && settings.outputs.includes(Output::Sender) {
+        files.push(format::file(
+            "sender.rs",
+            &format!("Webhook sender of {title}: posts signed events as the provider does."),
+            sender::tokens(space, &names),
+        )?);
+        modules.push("sender");
     }
     let about = format!(
         "Generated from the AsyncAPI document \"{title}\" {}.",

@@ -15,24 +15,31 @@ use std::fmt;
 
 /// One generated output: a module of the generated directory.
 ///
-/// Only `types` exists today; the receiver, client, sender and mock outputs join it as their
-/// generators land.
+/// The client and mock outputs join these as their generators land.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
 pub enum Output {
     /// Message payloads, headers and component schemas as serde types.
     Types,
+    /// A webhook receiver (axum, via `asyncgen-runtime`) for each HTTP server the described
+    /// application sends to: a handler trait and a verified, dispatching route.
+    Receiver,
+    /// The provider's side of each webhook endpoint: a typed client that signs and posts
+    /// events as the provider does, to exercise a receiver without the provider.
+    Sender,
 }
 
 impl Output {
     /// Every output, in generation order.
-    pub const ALL: &'static [Output] = &[Output::Types];
+    pub const ALL: &'static [Output] = &[Output::Types, Output::Receiver, Output::Sender];
 
     /// The output's name: its CLI value and the module it generates (`types` → `types.rs`).
     pub fn name(self) -> &'static str {
         match self {
             Output::Types => "types",
+            Output::Receiver => "receiver",
+            Output::Sender => "sender",
         }
     }
 }

@@ -148,6 +148,9 @@ pub struct Paths {
     is_none: String,
     short_map: bool,
     short_serde: bool,
+    /// Before a generated type's name: empty inside the types module, `super::types::` from a
+    /// sibling module.
+    named: TokenStream,
 }
 
 impl Paths {
@@ -186,6 +189,25 @@ impl Paths {
             .to_owned(),
             short_map: !taken("BTreeMap"),
             short_serde,
+            named: TokenStream::new(),
+        }
+    }
+
+    /// Paths for code in a sibling of the types module: std items in full (nothing there is
+    /// imported) and generated types through `super::types`.
+    pub fn sibling() -> Paths {
+        Paths {
+            option: quote!(::std::option::Option),
+            string: quote!(::std::string::String),
+            vec: quote!(::std::vec::Vec),
+            boxed: quote!(::std::boxed::Box),
+            map: quote!(::std::collections::BTreeMap),
+            serialize: quote!(::serde::Serialize),
+            deserialize: quote!(::serde::Deserialize),
+            is_none: "::std::option::Option::is_none".to_owned(),
+            short_map: false,
+            short_serde: false,
+            named: quote!(super::types::),
         }
     }
 }
@@ -209,8 +231,8 @@ pub fn type_path(space: &TypeSpace, p: &Paths, r: &TypeRef) -> TokenStream {
         TypeRef::String => p.string.clone(),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Named(id) => {
-            let name = ident(&space.get(*id).name);
-            quote!(#name)
+            let (prefix, name) = (&p.named, ident(&space.get(*id).name));
+            quote!(#prefix #name)
         }
         TypeRef::Option(inner) => {
             let (o, inner) = (&p.option, type_path(space, p, inner));

@@ -13,3 +13,4 @@ pub use model::*;
 pub use schema::{SchemaEntry, SchemaRef, SchemaStore};
 pub mod inspect;
 pub mod types;
+pub mod webhook;

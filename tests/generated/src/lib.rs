@@ -101,6 +101,12 @@ fn fidelity<T: schemars::JsonSchema>(
     }
 }
 
+/// Per document with webhook endpoints, every example payload arriving there with its message
+/// name, for the end-to-end tests under `tests/`.
+pub mod webhook_examples {
+    include!(concat!(env!("OUT_DIR"), "/webhook_examples.rs"));
+}
+
 #[cfg(test)]
 mod examples {
 

@@ -43,6 +43,7 @@ pub fn build(api: &Api) -> (TypeSpace, Vec<TypeIssue>) {
     }
     c.messages();
     c.operations();
+    c.endpoints();
     c.box_cycles();
     (c.space, c.issues)
 }
@@ -1071,6 +1072,26 @@ impl<'a> Converter<'a> {
             self.space.types[id.0].docs.description =
                 Some(summary.unwrap_or_else(|| format!("A message of operation `{key}`.")));
             self.space.operations.insert(key, id);
+        }
+    }
+
+    /// One union per webhook endpoint over every message that arrives there, even a single
+    /// one: its catch-all is what keeps an unknown event from failing a delivery.
+    fn endpoints(&mut self) {
+        let endpoints = crate::webhook::endpoints(self.api);
+        let several = endpoints.len() > 1;
+        for e in endpoints {
+            let name = if several {
+                format!("{} webhook event", e.key)
+            } else {
+                "webhook event".to_owned()
+            };
+            let id = self.message_union(&name, &e.messages, &e.origin);
+            self.space.types[id.0].docs.description = Some(format!(
+                "A webhook event arriving at `{}`: one of its messages, or an unknown event kept as received.",
+                e.path
+            ));
+            self.space.endpoints.insert(e.key, id);
         }
     }
 

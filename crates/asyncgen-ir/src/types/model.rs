@@ -156,6 +156,8 @@ pub struct TypeSpace {
     pub messages: indexmap::IndexMap<String, MessageTypes>,
     /// Per operation key: the union over its messages, when it has more than one.
     pub operations: indexmap::IndexMap<String, TypeId>,
+    /// Per webhook endpoint key ([`crate::webhook::endpoints`]): the union over its messages.
+    pub endpoints: indexmap::IndexMap<String, TypeId>,
 }
 
 #[derive(Debug, Clone, Serialize)]

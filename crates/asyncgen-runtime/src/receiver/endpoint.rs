@@ -124,6 +124,20 @@ impl fmt::Display for HandlerError {
     }
 }
 
+/// What a generated handler's default method does with an event the user did not implement a
+/// method for: logs it (at `debug`, with the message name; `None` for an unknown event) and
+/// accepts it, so that adding a message to the spec never fails a delivery.
+pub fn accept_unhandled(
+    route: &'static str,
+    message: Option<&'static str>,
+) -> std::future::Ready<Result<(), HandlerError>> {
+    match message {
+        Some(message) => tracing::debug!(route, message, "event accepted without a handler"),
+        None => tracing::debug!(route, "unknown event accepted"),
+    }
+    std::future::ready(Ok(()))
+}
+
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why running an event failed.

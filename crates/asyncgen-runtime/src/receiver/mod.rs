@@ -46,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 use self::builder::Settings;
 pub use self::builder::{Delivery, ReceiverBuilder};
 use self::endpoint::ErasedEndpoint;
-pub use self::endpoint::{DecodeError, Endpoint, HandlerError};
+pub use self::endpoint::{DecodeError, Endpoint, HandlerError, accept_unhandled};
 pub use self::retry::RetryPolicy;
 pub use self::route::{Dedupe, Route};
 pub use self::verify::{Verifier, VerifyError};

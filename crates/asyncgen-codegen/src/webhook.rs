@@ -1,0 +1,214 @@
+//! What the receiver and the sender generators share about a webhook endpoint: the names of
+//! its items, its security scheme as a runtime value, and a method name per message, so the
+//! two sides of one endpoint always agree.
+
+use std::collections::HashSet;
+
+use asyncgen_ir::Api;
+use asyncgen_ir::types::{TypeId, TypeKind, TypeSpace, UnionDef, field_name, type_name};
+use asyncgen_ir::webhook::{Endpoint, SecurityKind, WebhookSecurity};
+use asyncgen_spec::extensions::SignatureEncoding;
+use heck::ToShoutySnakeCase;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::types::ident;
+
+/// An endpoint with the names of everything generated for it.
+pub struct Names<'a> {
+    pub endpoint: &'a Endpoint,
+    /// The union over the endpoint's messages.
+    pub event: Ident,
+    pub union: &'a UnionDef,
+    /// `Webhook` for a document's only endpoint, else the endpoint key in PascalCase.
+    pub prefix: String,
+    /// One per union variant, in order: `(variant, method name, message)`.
+    pub messages: Vec<MessageNames>,
+}
+
+pub struct MessageNames {
+    pub variant: Ident,
+    /// snake_case: `call_started` (the handler method; the sender's is `send_call_started`).
+    pub method: String,
+    /// The message's name in the document: its `name`, else its key.
+    pub name: String,
+    pub key: String,
+}
+
+impl<'a> Names<'a> {
+    /// Every endpoint of `api` whose union the type space holds.
+    pub fn all(api: &'a Api, space: &'a TypeSpace, endpoints: &'a [Endpoint]) -> Vec<Names<'a>> {
+        endpoints
+            .iter()
+            .filter_map(|e| {
+                let id: TypeId = *space.endpoints.get(&e.key)?;
+                let t = space.get(id);
+                let TypeKind::Union(union) = &t.kind else {
+                    return None;
+                };
+                let prefix = if endpoints.len() == 1 {
+                    "Webhook".to_owned()
+                } else {
+                    type_name(&e.key, "Webhook")
+                };
+                // `unknown` and `fallback` are the handler's own methods.
+                let mut used: HashSet<String> =
+                    HashSet::from(["unknown".to_owned(), "fallback".to_owned()]);
+                let messages = union
+                    .variants
+                    .iter()
+                    .zip(&e.messages)
+                    .map(|(v, key)| {
+                        let base = field_name(key);
+                        let method = (1..)
+                            .map(|i| {
+                                if i == 1 {
+                                    base.clone()
+                                } else {
+                                    format!("{base}_{i}")
+                                }
+                            })
+                            .find(|m| used.insert(m.clone()))
+                            .unwrap_or_default();
+                        let m = &api.messages[key];
+                        MessageNames {
+                            variant: ident(&v.name),
+                            method,
+                            name: m.name.clone().unwrap_or_else(|| key.clone()),
+                            key: key.clone(),
+                        }
+                    })
+                    .collect();
+                Some(Names {
+                    endpoint: e,
+                    event: ident(&t.name),
+                    union,
+                    prefix,
+                    messages,
+                })
+            })
+            .collect()
+    }
+
+    /// A type named after the endpoint: `WebhookHandler`, `ConsumerSender`.
+    pub fn item(&self, suffix: &str) -> Ident {
+        format_ident!("{}{}", self.prefix, suffix)
+    }
+
+    /// A constant named after the endpoint: `WEBHOOK_PATH`.
+    pub fn constant(&self, suffix: &str) -> Ident {
+        format_ident!("{}_{}", self.prefix.to_shouty_snake_case(), suffix)
+    }
+
+    /// `pub const <P>_SECURITY: Option<Security>` with its docs, and its ident.
+    pub fn security_const(&self) -> (Ident, TokenStream) {
+        let name = self.constant("SECURITY");
+        let (value, doc) = match &self.endpoint.security {
+            Some(s) => {
+                let value = security(s);
+                (
+                    quote!(::std::option::Option::Some(#value)),
+                    format!(
+                        " How requests to `{}` are authenticated: {} (scheme `{}`, secret in the environment variable `{}`).",
+                        self.endpoint.path,
+                        describe(s),
+                        s.key,
+                        env_var(&s.key),
+                    ),
+                )
+            }
+            None => (
+                quote!(::std::option::Option::None),
+                format!(
+                    " Requests to `{}` are not authenticated: the document declares no security for them.",
+                    self.endpoint.path
+                ),
+            ),
+        };
+        let mut docs = vec![doc];
+        if !self.endpoint.unverified.is_empty() {
+            docs.push(String::new());
+            docs.push(format!(
+                " Not checked: the document also requires {}, which no `x-asyncgen-*` extension says how to verify.",
+                self.endpoint
+                    .unverified
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let tokens = quote! {
+            #( #[doc = #docs] )*
+            pub const #name: ::std::option::Option<::asyncgen_runtime::Security> = #value;
+        };
+        (name, tokens)
+    }
+}
+
+/// The environment variable the runtime reads a scheme's secrets from (`webhookSignature` →
+/// `WEBHOOK_SIGNATURE`), spelled here the way `asyncgen_runtime::env_var_name` spells it.
+pub fn env_var(key: &str) -> String {
+    key.to_shouty_snake_case()
+}
+
+fn describe(s: &WebhookSecurity) -> String {
+    match &s.kind {
+        SecurityKind::Signature { header, signature } => format!(
+            "an HMAC-SHA256 signature of the body in header `{header}`{}",
+            if signature.timestamp.is_some() {
+                ", with a signed timestamp"
+            } else {
+                ""
+            }
+        ),
+        SecurityKind::Jwt(jwt) if jwt.optional => {
+            "the body is a JWT (HS256) whose claims are the event, or plain JSON when no secret is configured".to_owned()
+        }
+        SecurityKind::Jwt(_) => "the body is a JWT (HS256) whose claims are the event".to_owned(),
+        SecurityKind::BodyToken(t) => format!("a shared token in the body at `{}`", t.path),
+    }
+}
+
+/// The `asyncgen_runtime::Security` value of a scheme, as a constant expression.
+fn security(s: &WebhookSecurity) -> TokenStream {
+    let key = &s.key;
+    let scheme = match &s.kind {
+        SecurityKind::Signature { header, signature } => {
+            let encoding = match signature.encoding {
+                SignatureEncoding::Hex => quote!(Hex),
+                SignatureEncoding::Base64 => quote!(Base64),
+            };
+            let mut value = quote! {
+                ::asyncgen_runtime::SignatureScheme::new(#header, ::asyncgen_runtime::SignatureEncoding::#encoding)
+            };
+            if let Some(prefix) = &signature.prefix {
+                value = quote!(#value.with_prefix(#prefix));
+            }
+            if let Some(separator) = &signature.separator {
+                value = quote!(#value.with_separator(#separator));
+            }
+            if let Some(ts) = &signature.timestamp {
+                let (header, millis, template) =
+                    (&ts.header, ts.tolerance.as_millis(), &ts.signed_payload);
+                value = quote! {
+                    #value.with_timestamp(
+                        ::asyncgen_runtime::SignatureTimestamp::new(#header)
+                            .with_tolerance(::std::time::Duration::from_millis(#millis))
+                            .with_signed_payload(#template)
+                    )
+                };
+            }
+            quote!(::asyncgen_runtime::Scheme::Signature(#value))
+        }
+        SecurityKind::Jwt(jwt) => {
+            let optional = jwt.optional;
+            quote!(::asyncgen_runtime::Scheme::Jwt(::asyncgen_runtime::JwtScheme::new(#optional)))
+        }
+        SecurityKind::BodyToken(t) => {
+            let pointer = t.path.as_str();
+            quote!(::asyncgen_runtime::Scheme::BodyToken(::asyncgen_runtime::BodyTokenScheme::new(#pointer)))
+        }
+    };
+    quote!(::asyncgen_runtime::Security::new(#key, #scheme))
+}

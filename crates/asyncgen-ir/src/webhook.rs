@@ -1,0 +1,218 @@
+//! Webhook endpoints: the URLs a provider POSTs its messages to, derived once here so the
+//! receiver, the sender and the type space agree on what arrives where and how it is secured.
+//!
+//! A webhook is posted to a URL the customer registers, so the server is that URL and
+//! channels usually have no address of their own: every message the described application
+//! sends on the channels of an HTTP server arrives at the server's path, and a receiver tells
+//! them apart from the body. Channels whose address is a path (it starts with `/`) get a route
+//! of their own below it; other addresses (2.x channel names such as `call-events`) are
+//! logical names, not URL segments.
+
+use asyncgen_spec::extensions::{self, BodyToken, Delivery, Extension, Jwt, Signature};
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::model::{Api, Direction, Origin, SecurityScheme, Server};
+
+/// One URL that receives webhooks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// Unique among the document's endpoints: the server key, with the first channel's key
+    /// when the server has routes below several paths.
+    pub key: String,
+    /// The route: the server's path (variables replaced by their defaults) joined with the
+    /// channel address; `/` when the server names no path.
+    pub path: String,
+    /// Channels served at this path, in document order.
+    pub channels: Vec<String>,
+    /// Messages the described application sends here, in document order, each once.
+    pub messages: Vec<String>,
+    /// How each request is authenticated; `None` when the server declares no security.
+    pub security: Option<WebhookSecurity>,
+    /// Security schemes the server requires that no `x-asyncgen-*` extension says how to
+    /// verify (a receiver cannot check them; generators document it).
+    pub unverified: Vec<String>,
+    /// The provider's timeout and retry schedule, from the server or an operation.
+    pub delivery: Option<Delivery>,
+    pub origin: Origin,
+}
+
+/// A security scheme a receiver can verify and a sender can apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookSecurity {
+    /// The scheme's key in `components/securitySchemes`: it names the secret's variable.
+    pub key: String,
+    pub description: Option<String>,
+    pub kind: SecurityKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecurityKind {
+    /// An HMAC over the raw body in header `header`.
+    Signature {
+        header: String,
+        signature: Signature,
+    },
+    /// The body is a JWT whose claims are the payload.
+    Jwt(Jwt),
+    /// A shared token inside the body.
+    BodyToken(BodyToken),
+}
+
+/// Every webhook endpoint of `api`, in server order.
+pub fn endpoints(api: &Api) -> Vec<Endpoint> {
+    api.servers
+        .values()
+        .filter(|s| is_http(&s.protocol))
+        .flat_map(|server| server_endpoints(api, server))
+        .collect()
+}
+
+fn is_http(protocol: &str) -> bool {
+    matches!(protocol.to_ascii_lowercase().as_str(), "http" | "https")
+}
+
+fn server_endpoints(api: &Api, server: &Server) -> Vec<Endpoint> {
+    let base = server_path(server);
+    // Path → (channels, messages), in channel order.
+    let mut routes: IndexMap<String, (Vec<String>, Vec<String>)> = IndexMap::new();
+    for channel in api.channels.values() {
+        if !(channel.servers.is_empty() || channel.servers.contains(&server.key)) {
+            continue;
+        }
+        let sent: Vec<&String> = api
+            .operations
+            .values()
+            .filter(|o| o.direction == Direction::Send && o.channel == channel.key)
+            .flat_map(|o| &o.messages)
+            .collect();
+        if sent.is_empty() {
+            continue;
+        }
+        let path = join_path(&base, channel.address.as_deref());
+        let (channels, messages) = routes.entry(path).or_default();
+        channels.push(channel.key.clone());
+        for m in sent {
+            if !messages.contains(m) {
+                messages.push(m.clone());
+            }
+        }
+    }
+    let several = routes.len() > 1;
+    let (security, unverified) = security(api, server);
+    routes
+        .into_iter()
+        .map(|(path, (channels, messages))| Endpoint {
+            key: if several {
+                format!("{}_{}", server.key, channels[0])
+            } else {
+                server.key.clone()
+            },
+            delivery: delivery(api, server, &channels),
+            path,
+            channels,
+            messages,
+            security: security.clone(),
+            unverified: unverified.clone(),
+            origin: server.origin.clone(),
+        })
+        .collect()
+}
+
+/// The server's path with its variables' defaults: 3.x `pathname`, or the path of a 2.x `url`.
+fn server_path(server: &Server) -> String {
+    let substitute = |text: &str| {
+        let mut out = text.to_owned();
+        for (name, variable) in &server.variables {
+            if let Some(default) = &variable.default {
+                out = out.replace(&format!("{{{name}}}"), default);
+            }
+        }
+        out
+    };
+    let path = match &server.pathname {
+        Some(p) => substitute(p),
+        None => {
+            let url = substitute(&server.host);
+            let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+            after_scheme
+                .find('/')
+                .map_or(String::new(), |i| after_scheme[i..].to_owned())
+        }
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    // A variable without a default leaves the path unknown: serve the root.
+    if path.contains(['{', '}']) || path.is_empty() {
+        "/".to_owned()
+    } else if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    }
+}
+
+fn join_path(base: &str, address: Option<&str>) -> String {
+    let path = address.filter(|a| a.starts_with('/'));
+    match path.map(|a| a.trim_matches('/')).filter(|a| !a.is_empty()) {
+        None => base.to_owned(),
+        Some(tail) => format!("{}/{tail}", base.trim_end_matches('/')),
+    }
+}
+
+/// The first scheme of the server's requirements that an extension makes verifiable; the rest
+/// of the first requirement's schemes are reported as unverified.
+fn security(api: &Api, server: &Server) -> (Option<WebhookSecurity>, Vec<String>) {
+    let mut chosen = None;
+    let mut unverified = Vec::new();
+    for requirement in &server.security {
+        for used in &requirement.schemes {
+            let Some(scheme) = api.security_schemes.get(&used.scheme) else {
+                continue;
+            };
+            match (&chosen, webhook_security(scheme)) {
+                (None, Some(s)) => chosen = Some(s),
+                (_, None) if !unverified.contains(&scheme.key) => {
+                    unverified.push(scheme.key.clone())
+                }
+                _ => {}
+            }
+        }
+        if chosen.is_some() {
+            break;
+        }
+    }
+    (chosen, unverified)
+}
+
+fn ext<T: Extension>(fields: &IndexMap<String, Value>) -> Option<T> {
+    fields
+        .get(T::NAME)
+        .and_then(|v| extensions::parse::<T>(v).ok())
+}
+
+fn webhook_security(scheme: &SecurityScheme) -> Option<WebhookSecurity> {
+    let kind = if let Some(signature) = ext::<Signature>(&scheme.extensions) {
+        SecurityKind::Signature {
+            header: scheme.name.clone()?,
+            signature,
+        }
+    } else if let Some(jwt) = ext::<Jwt>(&scheme.extensions) {
+        SecurityKind::Jwt(jwt)
+    } else {
+        SecurityKind::BodyToken(ext::<BodyToken>(&scheme.extensions)?)
+    };
+    Some(WebhookSecurity {
+        key: scheme.key.clone(),
+        description: scheme.description.clone(),
+        kind,
+    })
+}
+
+/// An operation's `x-asyncgen-delivery` on these channels wins over the server's.
+fn delivery(api: &Api, server: &Server, channels: &[String]) -> Option<Delivery> {
+    api.operations
+        .values()
+        .filter(|o| o.direction == Direction::Send && channels.contains(&o.channel))
+        .find_map(|o| ext::<Delivery>(&o.extensions))
+        .or_else(|| ext::<Delivery>(&server.extensions))
+}

@@ -1,0 +1,479 @@
+//! End to end over loopback: every example of every webhook spec, posted by the generated sender
+//! (signed or encoded as the provider does), reaches the generated receiver's handler method
+//! for its message, typed, exactly once; in queued and in direct delivery. Then what must never
+//! reach a handler: forged, unsigned and malformed requests, each with its status.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asyncgen_generated_tests::webhook_examples;
+use asyncgen_generated_tests::{
+    specs_dial9_webhooks as dial9, specs_dialer_cx_webhooks as dialer_cx,
+    specs_dialpad_webhooks as dialpad,
+};
+use asyncgen_runtime::receiver::{Delivery, HandlerError, Receiver, Route};
+use asyncgen_runtime::{Secret, Secrets};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// What the handler methods were called with: `(method, payload as JSON)`, in order.
+#[derive(Default)]
+struct Recorder {
+    calls: Mutex<Vec<(&'static str, Value)>>,
+}
+
+impl Recorder {
+    fn record(
+        &self,
+        method: &'static str,
+        event: &impl serde::Serialize,
+    ) -> std::future::Ready<Result<(), HandlerError>> {
+        let value = serde_json::to_value(event).expect("a decoded event encodes");
+        self.calls.lock().expect("lock").push((method, value));
+        std::future::ready(Ok(()))
+    }
+
+    fn calls(&self) -> Vec<(&'static str, Value)> {
+        self.calls.lock().expect("lock").clone()
+    }
+}
+
+/// Implements a generated handler trait on a recorder, overriding every method (`unknown` and
+/// `fallback` included), and returns the message name → method table for it.
+macro_rules! recording_handler {
+    ($name:ident: $spec:ident; $( $message:literal => $method:ident($ty:ident) ),* $(,)?) => {
+        #[derive(Clone, Default)]
+        struct $name(Arc<Recorder>);
+
+        impl $spec::receiver::WebhookHandler for $name {
+            $(
+                fn $method(&self, event: $spec::types::$ty)
+                    -> impl std::future::Future<Output = Result<(), HandlerError>> + Send {
+                    self.0.record(stringify!($method), &event)
+                }
+            )*
+
+            fn unknown(&self, event: Value)
+                -> impl std::future::Future<Output = Result<(), HandlerError>> + Send {
+                self.0.record("unknown", &event)
+            }
+
+            fn fallback(&self, event: $spec::types::WebhookEvent)
+                -> impl std::future::Future<Output = Result<(), HandlerError>> + Send {
+                self.0.record("fallback", &event)
+            }
+        }
+
+        impl $name {
+            const METHODS: &[(&str, &str)] = &[$( ($message, stringify!($method)) ),*];
+        }
+    };
+}
+
+recording_handler!(DialerCx: dialer_cx;
+    "CallStarted" => call_started(CallStartedWebhook),
+    "CallEnded" => call_ended(CallEndedWebhook),
+    "AgentLogin" => agent_login(AgentLoginWebhook),
+    "AgentLogout" => agent_logout(AgentLogoutWebhook),
+    "AgentPause" => agent_pause(AgentPauseWebhook),
+    "AgentResume" => agent_resume(AgentResumeWebhook),
+    "LeadUpdated" => lead_updated(LeadUpdatedWebhook),
+    "RecordingReady" => recording_ready(RecordingReadyWebhook),
+    "AlertTriggered" => alert_triggered(AlertTriggeredWebhook),
+);
+
+recording_handler!(Dial9: dial9;
+    "IncomingCall" => incoming_call(IncomingCallWebhook),
+    "OutgoingCall" => outgoing_call(OutgoingCallWebhook),
+    "CallProcessed" => call_processed(CallProcessedWebhook),
+);
+
+recording_handler!(Dialpad: dialpad;
+    "CallEvent" => call_event(CallEventPayload),
+    "SmsEvent" => sms_event(SmsEventPayload),
+    "AgentStatusEvent" => agent_status_event(AgentStatusEventPayload),
+    "ContactEvent" => contact_event(ContactEventPayload),
+    "ChangeLogEvent" => change_log_event(ChangeLogEventPayload),
+);
+
+/// A receiver serving `route` on an ephemeral loopback port until the token is cancelled.
+struct Running {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    _data: tempfile::TempDir,
+}
+
+impl Running {
+    async fn start(route: Route, delivery: Delivery) -> Running {
+        let data = tempfile::tempdir().expect("temp dir");
+        let receiver = Receiver::builder()
+            .route(route)
+            .delivery(delivery)
+            .data_dir(data.path())
+            .build()
+            .expect("receiver builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("address");
+        let shutdown = CancellationToken::new();
+        tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { receiver.serve(listener, shutdown).await }
+        });
+        Running {
+            addr,
+            shutdown,
+            _data: data,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Waits (bounded) until `recorder` holds `n` calls.
+async fn calls_reach(recorder: &Recorder, n: usize) -> Vec<(&'static str, Value)> {
+    for _ in 0..500 {
+        let calls = recorder.calls();
+        if calls.len() >= n {
+            return calls;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    recorder.calls()
+}
+
+/// Sends every example with `send` and checks that each arrived at `methods[message]` once,
+/// with its payload intact (`expect` adjusts what the provider's signing changes).
+async fn every_example_arrives_once<F, Fut>(
+    examples: &[(&str, &str)],
+    methods: &[(&str, &str)],
+    recorder: &Recorder,
+    send: F,
+    expect: impl Fn(Value) -> Value,
+) where
+    F: Fn(Value) -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    assert!(!examples.is_empty(), "the spec has examples");
+    let mut expected = Vec::new();
+    for (i, (message, payload)) in examples.iter().enumerate() {
+        let payload: Value = serde_json::from_str(payload).expect("example is JSON");
+        let status = send(payload.clone()).await;
+        assert!(
+            (200..300).contains(&status),
+            "{message} example {i}: status {status}"
+        );
+        let method = methods
+            .iter()
+            .find(|(m, _)| m == message)
+            .map(|(_, method)| *method)
+            .unwrap_or_else(|| panic!("no method for message {message}"));
+        expected.push((method, expect(payload)));
+        // One at a time, so that the order of calls is the order of sending.
+        calls_reach(recorder, expected.len()).await;
+    }
+    // Anything handled twice would show up by now as an extra call.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(recorder.calls(), expected);
+}
+
+const DELIVERIES: [Delivery; 2] = [Delivery::Queued, Delivery::Direct];
+
+fn fast() -> asyncgen_runtime::sender::DeliveryPolicy {
+    asyncgen_runtime::sender::DeliveryPolicy::new(Duration::from_secs(5), &[])
+}
+
+#[tokio::test]
+async fn dialer_cx_examples_arrive_signed_at_their_methods() {
+    const SECRET: &str = "dialer-cx-secret";
+    for delivery in DELIVERIES {
+        let handler = DialerCx::default();
+        let verifier = dialer_cx::receiver::WebhookRoute::<DialerCx>::verifier(Some(
+            Secrets::single(SECRET).expect("secret"),
+        ))
+        .expect("verifier");
+        let route = dialer_cx::receiver::WebhookRoute::new(handler.clone())
+            .route_at(dialer_cx::receiver::WEBHOOK_PATH, verifier);
+        let server = Running::start(route, delivery).await;
+        let sender = dialer_cx::sender::WebhookSender::with_policy(
+            &server.url(dialer_cx::receiver::WEBHOOK_PATH),
+            Some(Secret::new(SECRET).expect("secret")),
+            fast(),
+        )
+        .expect("sender");
+        let send = |payload: Value| {
+            let sender = sender.clone();
+            async move {
+                let event = dialer_cx::types::WebhookEvent::from_value(payload).expect("decodes");
+                assert!(event.message_name().is_some(), "a known message");
+                sender
+                    .send(&event)
+                    .await
+                    .expect("delivered")
+                    .status
+                    .as_u16()
+            }
+        };
+        every_example_arrives_once(
+            webhook_examples::SPECS_DIALER_CX_WEBHOOKS,
+            DialerCx::METHODS,
+            &handler.0,
+            send,
+            |v| v,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn dial9_examples_arrive_with_the_body_token_at_their_methods() {
+    const TOKEN: &str = "dial9-shared-token";
+    for delivery in DELIVERIES {
+        let handler = Dial9::default();
+        let verifier = dial9::receiver::WebhookRoute::<Dial9>::verifier(Some(
+            Secrets::single(TOKEN).expect("token"),
+        ))
+        .expect("verifier");
+        let route = dial9::receiver::WebhookRoute::new(handler.clone())
+            .route_at(dial9::receiver::WEBHOOK_PATH, verifier);
+        let server = Running::start(route, delivery).await;
+        let sender = dial9::sender::WebhookSender::with_policy(
+            &server.url(dial9::receiver::WEBHOOK_PATH),
+            Some(Secret::new(TOKEN).expect("token")),
+            fast(),
+        )
+        .expect("sender");
+        let send = |payload: Value| {
+            let sender = sender.clone();
+            async move {
+                let event = dial9::types::WebhookEvent::from_value(payload).expect("decodes");
+                sender
+                    .send(&event)
+                    .await
+                    .expect("delivered")
+                    .status
+                    .as_u16()
+            }
+        };
+        // The sender puts the configured token where the spec says, as Dial 9 does.
+        let with_token = |mut v: Value| {
+            v["auth_token"] = Value::from(TOKEN);
+            v
+        };
+        every_example_arrives_once(
+            webhook_examples::SPECS_DIAL9_WEBHOOKS,
+            Dial9::METHODS,
+            &handler.0,
+            send,
+            with_token,
+        )
+        .await;
+    }
+}
+
+/// Dialpad with a secret (JWT bodies) and without one (plain JSON, the scheme is optional).
+#[tokio::test]
+async fn dialpad_examples_arrive_as_jwt_and_as_plain_json() {
+    const SECRET: &str = "dialpad-webhook-secret";
+    for secret in [Some(SECRET), None] {
+        for delivery in DELIVERIES {
+            let handler = Dialpad::default();
+            let secrets = secret.map(|s| Secrets::single(s).expect("secret"));
+            let verifier =
+                dialpad::receiver::WebhookRoute::<Dialpad>::verifier(secrets).expect("verifier");
+            let route = dialpad::receiver::WebhookRoute::new(handler.clone())
+                .route_at(dialpad::receiver::WEBHOOK_PATH, verifier);
+            let server = Running::start(route, delivery).await;
+            let sender = dialpad::sender::WebhookSender::with_policy(
+                &server.url(dialpad::receiver::WEBHOOK_PATH),
+                secret.map(|s| Secret::new(s).expect("secret")),
+                fast(),
+            )
+            .expect("an optional scheme needs no secret");
+            let send = |payload: Value| {
+                let sender = sender.clone();
+                async move {
+                    let event = dialpad::types::WebhookEvent::from_value(payload).expect("decodes");
+                    sender
+                        .send(&event)
+                        .await
+                        .expect("delivered")
+                        .status
+                        .as_u16()
+                }
+            };
+            every_example_arrives_once(
+                webhook_examples::SPECS_DIALPAD_WEBHOOKS,
+                Dialpad::METHODS,
+                &handler.0,
+                send,
+                |v| v,
+            )
+            .await;
+        }
+    }
+}
+
+/// Posts `body` with `headers` and returns the status.
+async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<reqwest::Body>) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .body(body)
+        .send()
+        .await
+        .expect("the receiver answers")
+        .status()
+        .as_u16()
+}
+
+/// What the generated route refuses or accepts without a signing sender: each answer as
+/// documented, and nothing but the unknown event reaches the handler.
+#[tokio::test]
+async fn dialer_cx_receiver_refuses_forgeries_and_accepts_unknown_events() {
+    const SECRET: &str = "dialer-cx-secret";
+    let handler = DialerCx::default();
+    let verifier = dialer_cx::receiver::WebhookRoute::<DialerCx>::verifier(Some(
+        Secrets::single(SECRET).expect("secret"),
+    ))
+    .expect("verifier");
+    let route = dialer_cx::receiver::WebhookRoute::new(handler.clone())
+        .route_at(dialer_cx::receiver::WEBHOOK_PATH, verifier);
+    let server = Running::start(route, Delivery::Direct).await;
+    let url = server.url(dialer_cx::receiver::WEBHOOK_PATH);
+    let sign = |secret: &str, body: &str| {
+        let signer = asyncgen_runtime::sender::Signer::new(
+            dialer_cx::receiver::WEBHOOK_SECURITY.expect("the spec is secured"),
+            Some(Secret::new(secret).expect("secret")),
+        )
+        .expect("signer");
+        let signed = signer.sign(body.as_bytes()).expect("signs");
+        signed
+            .headers
+            .get("X-Webhook-Signature")
+            .expect("signature header")
+            .to_str()
+            .expect("ascii")
+            .to_owned()
+    };
+    let (_, example) = webhook_examples::SPECS_DIALER_CX_WEBHOOKS[0];
+    let header = "X-Webhook-Signature";
+
+    let wrong = sign("another-secret", example);
+    assert_eq!(post(&url, &[(header, &wrong)], example).await, 401);
+    assert_eq!(post(&url, &[], example).await, 401, "no signature");
+    assert_eq!(post(&url, &[(header, "")], example).await, 401, "empty");
+    let right = sign(SECRET, example);
+    let truncated = &right[..right.len() - 2];
+    assert_eq!(post(&url, &[(header, truncated)], example).await, 401);
+    let other = r#"{"event":"call.started","timestamp":"2026-03-07T15:27:00Z","data":{}}"#;
+    assert_eq!(
+        post(&url, &[(header, &sign(SECRET, other))], example).await,
+        401,
+        "signature of another body"
+    );
+    let reserialized = serde_json::to_string_pretty(
+        &serde_json::from_str::<Value>(example).expect("example is JSON"),
+    )
+    .expect("encodes");
+    assert_eq!(
+        post(&url, &[(header, &right)], reserialized).await,
+        401,
+        "the body re-serialised"
+    );
+    assert!(handler.0.calls().is_empty(), "no forgery reached a handler");
+
+    // Signed, but not an event of this shape: a known `event` with a wrong `data`.
+    let wrong_shape = r#"{"event":"call.started","timestamp":"2026-03-07T15:27:00Z","data":7}"#;
+    assert_eq!(
+        post(&url, &[(header, &sign(SECRET, wrong_shape))], wrong_shape).await,
+        400
+    );
+    let not_json = "{not json";
+    assert_eq!(
+        post(&url, &[(header, &sign(SECRET, not_json))], not_json).await,
+        400
+    );
+    assert!(
+        handler.0.calls().is_empty(),
+        "no bad body reached a handler"
+    );
+
+    // A new event type the spec does not know yet: accepted, handed to `unknown`.
+    let new_event =
+        r#"{"event":"call.transferred","timestamp":"2026-03-07T15:27:00Z","data":{"call_id":"1"}}"#;
+    let status = post(&url, &[(header, &sign(SECRET, new_event))], new_event).await;
+    assert_eq!(status, 204);
+    let calls = handler.0.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "unknown");
+    assert_eq!(calls[0].1["event"], "call.transferred");
+}
+
+#[tokio::test]
+async fn dial9_receiver_refuses_a_wrong_or_missing_body_token() {
+    let handler = Dial9::default();
+    let verifier = dial9::receiver::WebhookRoute::<Dial9>::verifier(Some(
+        Secrets::single("right-token").expect("token"),
+    ))
+    .expect("verifier");
+    let route = dial9::receiver::WebhookRoute::new(handler.clone())
+        .route_at(dial9::receiver::WEBHOOK_PATH, verifier);
+    let server = Running::start(route, Delivery::Direct).await;
+    let url = server.url(dial9::receiver::WEBHOOK_PATH);
+    let (_, example) = webhook_examples::SPECS_DIAL9_WEBHOOKS[0];
+    let mut body: Value = serde_json::from_str(example).expect("example is JSON");
+    body["auth_token"] = Value::from("wrong-token");
+    assert_eq!(post(&url, &[], body.to_string()).await, 401);
+    body.as_object_mut().expect("object").remove("auth_token");
+    assert_eq!(post(&url, &[], body.to_string()).await, 401);
+    body["auth_token"] = Value::from("right-token");
+    assert_eq!(post(&url, &[], body.to_string()).await, 204);
+    assert_eq!(handler.0.calls().len(), 1);
+}
+
+/// With a secret configured, a Dialpad receiver accepts only JWT bodies signed with it: plain
+/// JSON no longer passes.
+#[tokio::test]
+async fn dialpad_receiver_with_a_secret_refuses_plain_json() {
+    let handler = Dialpad::default();
+    let verifier = dialpad::receiver::WebhookRoute::<Dialpad>::verifier(Some(
+        Secrets::single("dialpad-secret").expect("secret"),
+    ))
+    .expect("verifier");
+    let route = dialpad::receiver::WebhookRoute::new(handler.clone())
+        .route_at(dialpad::receiver::WEBHOOK_PATH, verifier);
+    let server = Running::start(route, Delivery::Direct).await;
+    let (_, example) = webhook_examples::SPECS_DIALPAD_WEBHOOKS[0];
+    let url = server.url(dialpad::receiver::WEBHOOK_PATH);
+    assert_eq!(post(&url, &[], example).await, 401);
+    assert!(handler.0.calls().is_empty());
+}
+
+/// A scheme that is not optional and has no secret configured is a start-up error that names
+/// the variable to set, never an open receiver.
+#[test]
+fn a_secured_route_without_its_secret_does_not_start() {
+    let missing = dialer_cx::receiver::WebhookRoute::<DialerCx>::verifier(None)
+        .expect_err("no secret, no receiver");
+    assert!(
+        missing.to_string().contains("WEBHOOK_SIGNATURE"),
+        "the error names the variable: {missing}"
+    );
+    assert!(dial9::receiver::WebhookRoute::<Dial9>::verifier(None).is_err());
+    assert!(dialpad::receiver::WebhookRoute::<Dialpad>::verifier(None).is_ok());
+}
