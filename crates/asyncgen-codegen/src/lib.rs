@@ -13,6 +13,8 @@ mod settings;
 mod types;
 mod webhook;
 
+pub use webhook::{EndpointSummary, SecuritySummary};
+
 pub use format::HEADER;
 pub use settings::Settings;
 #[cfg(feature = "cli")]

@@ -16,6 +16,10 @@ pub struct Run {
     pub diagnostics: Diagnostics,
     /// The generated files; empty when any diagnostic is an error.
     pub files: Vec<GeneratedFile>,
+    /// The document's webhook endpoints as generated (for `asyncgen scaffold`).
+    pub endpoints: Vec<crate::EndpointSummary>,
+    /// The document's `info.title`; empty when it did not load.
+    pub title: String,
 }
 
 impl Run {
@@ -87,6 +91,8 @@ pub fn run(
             loaded,
             diagnostics,
             files: Vec::new(),
+            endpoints: Vec::new(),
+            title: String::new(),
         });
     };
     let (types, issues) = asyncgen_ir::types::build(&api);
@@ -109,5 +115,7 @@ pub fn run(
         loaded,
         diagnostics,
         files,
+        endpoints: crate::webhook::summaries(&api, &types),
+        title: api.info.title.clone(),
     })
 }

@@ -212,3 +212,65 @@ fn security(s: &WebhookSecurity) -> TokenStream {
     };
     quote!(::asyncgen_runtime::Security::new(#key, #scheme))
 }
+
+/// What a scaffolded crate needs to know of an endpoint's generated items: the names it
+/// calls, and the secret it must ask the user for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EndpointSummary {
+    /// The route id (the endpoint key).
+    pub key: String,
+    pub path: String,
+    /// `receiver::<handler>`: the handler trait.
+    pub handler: String,
+    /// `receiver::<route>`: the route type.
+    pub route: String,
+    /// `receiver::<path_const>`: the path constant.
+    pub path_const: String,
+    /// `sender::<sender>`.
+    pub sender: String,
+    /// The union type (in the types module).
+    pub event: String,
+    /// `(message name, handler method)` for each message.
+    pub messages: Vec<(String, String)>,
+    pub security: Option<SecuritySummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecuritySummary {
+    /// The scheme key.
+    pub key: String,
+    /// The environment variable holding its secrets.
+    pub env_var: String,
+    /// Whether the receiver runs without it (the provider then sends plain JSON).
+    pub optional: bool,
+    /// What the secret is, in a sentence.
+    pub description: String,
+}
+
+/// The endpoints of `api` as a scaffold sees them.
+pub fn summaries(api: &Api, space: &TypeSpace) -> Vec<EndpointSummary> {
+    let endpoints = asyncgen_ir::webhook::endpoints(api);
+    Names::all(api, space, &endpoints)
+        .iter()
+        .map(|n| EndpointSummary {
+            key: n.endpoint.key.clone(),
+            path: n.endpoint.path.clone(),
+            handler: n.item("Handler").to_string(),
+            route: n.item("Route").to_string(),
+            path_const: n.constant("PATH").to_string(),
+            sender: n.item("Sender").to_string(),
+            event: n.event.to_string(),
+            messages: n
+                .messages
+                .iter()
+                .map(|m| (m.name.clone(), m.method.clone()))
+                .collect(),
+            security: n.endpoint.security.as_ref().map(|s| SecuritySummary {
+                key: s.key.clone(),
+                env_var: env_var(&s.key),
+                optional: matches!(&s.kind, SecurityKind::Jwt(j) if j.optional),
+                description: describe(s),
+            }),
+        })
+        .collect()
+}

@@ -144,7 +144,7 @@ fn shell_quote(word: &str) -> String {
 }
 
 /// One line on stderr; a closed stderr is not worth a panic.
-fn status(line: &str) {
+pub(crate) fn status(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 

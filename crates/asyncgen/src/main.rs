@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod generate;
+mod scaffold;
 
 // Loading and lowering allocate a node per JSON value; mimalloc cuts that cost by a fifth on
 // large documents (bench `load`).
@@ -40,6 +41,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a runnable Cargo package around the generated code: yours to edit.
+    #[command(subcommand)]
+    Scaffold(scaffold::Scaffold),
     /// Print what the model understood: channels, directions, messages, payload origins.
     Inspect {
         #[arg(value_name = "SPEC")]
@@ -133,5 +137,6 @@ fn main() -> ExitCode {
         Command::Check(args) => generate::check(args),
         Command::Validate { specs, load, json } => validate(specs, load, *json),
         Command::Inspect { spec, load, json } => inspect(spec, &load.options(), *json),
+        Command::Scaffold(command) => scaffold::scaffold(command),
     }
 }

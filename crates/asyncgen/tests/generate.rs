@@ -290,10 +290,22 @@ fn check_advice_keeps_the_options_given() {
         "--derive-json-schema did not reach the generator"
     );
     expect_exit(
-        &asyncgen(&["check", DIALPAD, "-o", dir_arg, "--derive-json-schema"]),
+        &asyncgen(&[
+            "check",
+            DIALPAD,
+            "-o",
+            dir_arg,
+            "--derive-json-schema",
+            "--only",
+            "types",
+        ]),
         0,
         "check with options",
     );
+    // Without `--only`, every output that applies: the receiver and sender are missing.
+    let out = asyncgen(&["check", DIALPAD, "-o", dir_arg, "--derive-json-schema"]);
+    expect_exit(&out, 1, "check without --only");
+    assert!(stdout(&out).contains("receiver.rs"), "{}", stdout(&out));
 }
 
 #[test]

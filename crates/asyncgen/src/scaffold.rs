@@ -1,0 +1,283 @@
+//! `asyncgen scaffold`: a Cargo package the user owns, rendered from the files in `templates/`
+//! around a module generated from the document, and written in one piece (the directory
+//! appears complete or not at all).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use asyncgen_codegen::output;
+use asyncgen_codegen::{EndpointSummary, GeneratedFile, Output, Settings};
+use clap::{Args, Subcommand};
+use minijinja::{AutoEscape, Environment, context};
+
+use crate::LoadArgs;
+use crate::generate::status;
+
+#[derive(Debug, Subcommand)]
+pub enum Scaffold {
+    /// A webhook receiver: verifies, queues and prints every event the document's provider
+    /// posts (`cargo run -- --listen ADDR`).
+    Receiver(PackageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// AsyncAPI document (YAML or JSON); it and every file it references are copied into the
+    /// package's `spec/`.
+    #[arg(value_name = "SPEC")]
+    spec: PathBuf,
+    /// Directory of the new package; it must not exist or be empty.
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR", required = true)]
+    out_dir: PathBuf,
+    /// Depend on `asyncgen-runtime` at this path instead of its released version.
+    #[arg(long, value_name = "PATH")]
+    runtime_path: Option<PathBuf>,
+    /// The package name (default: the output directory's name).
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    load: LoadArgs,
+}
+
+/// The receiver package's templates: (template file, path in the package).
+const RECEIVER: &[(&str, &str, &str)] = &[
+    (
+        "Cargo.toml",
+        include_str!("../../../templates/receiver/Cargo.toml.j2"),
+        "Cargo.toml",
+    ),
+    (
+        "README.md",
+        include_str!("../../../templates/receiver/README.md.j2"),
+        "README.md",
+    ),
+    (
+        "gitignore",
+        include_str!("../../../templates/receiver/gitignore.j2"),
+        ".gitignore",
+    ),
+    (
+        "main.rs",
+        include_str!("../../../templates/receiver/src/main.rs.j2"),
+        "src/main.rs",
+    ),
+];
+
+pub fn scaffold(command: &Scaffold) -> ExitCode {
+    let Scaffold::Receiver(args) = command;
+    match receiver(args) {
+        Ok(path) => {
+            status(&format!(
+                "wrote a receiver package to {} (cd there and `cargo run -- --listen 127.0.0.1:8080`)",
+                path.display()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Message(m)) => {
+            status(&format!("error: {m}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    /// The diagnostics are already printed.
+    Reported,
+    Message(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
+    ensure_empty(&args.out_dir)?;
+    let mut settings = Settings::default();
+    settings.outputs([Output::Types, Output::Receiver]);
+    let run = asyncgen_codegen::pipeline::run(&args.spec, &args.load.options(), &settings)?;
+    if !run.diagnostics.is_empty() {
+        let _ = std::io::stderr().lock().write_all(run.render().as_bytes());
+    }
+    if !run.ok() {
+        return Err(Failure::Reported);
+    }
+    if run.endpoints.is_empty() {
+        return Err(Failure::Message(format!(
+            "{} describes no webhook endpoint: a receiver needs an `http` or `https` server on which the described application sends messages",
+            args.spec.display()
+        )));
+    }
+
+    let (spec_files, spec) = spec_files(&args.spec, &run.inputs())?;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => package_name(&args.out_dir),
+    };
+    let runtime = runtime_dependency(args.runtime_path.as_deref())?;
+    let title = run.title.clone();
+    let secrets = secrets(&run.endpoints);
+    let ctx = context! {
+        name, title, runtime, spec,
+        endpoints => &run.endpoints,
+        secrets,
+    };
+
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_trim_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let mut files = Vec::new();
+    for (template, source, path) in RECEIVER {
+        env.add_template(template, source)?;
+        files.push(GeneratedFile {
+            path: (*path).to_owned(),
+            contents: env.get_template(template)?.render(&ctx)?,
+        });
+    }
+    files.extend(run.files.into_iter().map(|f| GeneratedFile {
+        path: format!("src/api/{}", f.path),
+        contents: f.contents,
+    }));
+    files.extend(spec_files);
+    if args.out_dir.is_dir() {
+        // Empty (checked above): replaced whole, so the package appears complete or not at all.
+        std::fs::remove_dir(&args.out_dir)?;
+    }
+    output::write(&args.out_dir, &files)?;
+    Ok(args.out_dir.clone())
+}
+
+/// Refuses to write over anything: the package is the user's once written.
+fn ensure_empty(dir: &Path) -> Result<(), Failure> {
+    match std::fs::read_dir(dir).map(|mut entries| entries.next().is_none()) {
+        Ok(false) => Err(Failure::Message(format!(
+            "{} exists and is not empty: scaffold writes a new package and never overwrites one",
+            dir.display()
+        ))),
+        Ok(true) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Failure::Message(format!("{}: {e}", dir.display()))),
+    }
+}
+
+/// The document and everything it references, under `spec/` with their layout relative to the
+/// document's folder; and the document's path there.
+fn spec_files(root: &Path, inputs: &[PathBuf]) -> Result<(Vec<GeneratedFile>, String), Failure> {
+    let base = root
+        .canonicalize()?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut files = Vec::new();
+    for input in inputs {
+        let full = input.canonicalize()?;
+        let rel = full.strip_prefix(&base).map_err(|_| {
+            format!(
+                "{} references {}, outside its folder: scaffold copies the document's folder only",
+                root.display(),
+                input.display()
+            )
+        })?;
+        files.push(GeneratedFile {
+            path: format!("spec/{}", slash_path(rel)),
+            contents: std::fs::read_to_string(&full)?,
+        });
+    }
+    let spec = slash_path(
+        root.canonicalize()?
+            .strip_prefix(&base)
+            .unwrap_or(Path::new("spec.yml")),
+    );
+    Ok((files, spec))
+}
+
+fn slash_path(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A valid Cargo package name from the directory name: lowercase ASCII letters, digits and `-`.
+fn package_name(dir: &Path) -> String {
+    let raw = dir
+        .canonicalize()
+        .ok()
+        .as_deref()
+        .or(Some(dir))
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut name = String::new();
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c.to_ascii_lowercase());
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let name = name.trim_matches('-').to_owned();
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!(
+            "webhook-receiver{}{name}",
+            if name.is_empty() { "" } else { "-" }
+        )
+    }
+}
+
+/// The `asyncgen-runtime` dependency as TOML: a path when given, else this release's version.
+fn runtime_dependency(path: Option<&Path>) -> Result<String, Failure> {
+    let features = r#"default-features = false, features = ["receiver"]"#;
+    Ok(match path {
+        Some(p) => {
+            let p = p
+                .canonicalize()
+                .map_err(|e| format!("--runtime-path {}: {e}", p.display()))?;
+            if !p.join("Cargo.toml").is_file() {
+                return Err(Failure::Message(format!(
+                    "--runtime-path {}: no Cargo.toml there (give the asyncgen-runtime crate's folder)",
+                    p.display()
+                )));
+            }
+            // A JSON string is a valid TOML basic string (same escapes).
+            let quoted = serde_json::to_string(&p.to_string_lossy())?;
+            format!("{{ path = {quoted}, {features} }}")
+        }
+        None => format!(
+            "{{ version = \"{}\", {features} }}",
+            env!("CARGO_PKG_VERSION")
+        ),
+    })
+}
+
+/// Each security scheme once, in endpoint order.
+fn secrets(endpoints: &[EndpointSummary]) -> Vec<asyncgen_codegen::SecuritySummary> {
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    for s in endpoints.iter().filter_map(|e| e.security.as_ref()) {
+        if seen.insert(s.key.clone(), ()).is_none() {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_names() {
+        assert_eq!(package_name(Path::new("/tmp/My Receiver")), "my-receiver");
+        assert_eq!(package_name(Path::new("dialer_cx")), "dialer-cx");
+        assert_eq!(package_name(Path::new("9lives")), "webhook-receiver-9lives");
+    }
+}

@@ -1,0 +1,306 @@
+//! `asyncgen scaffold receiver` as a user runs it: for each webhook spec the package builds with
+//! `cargo build`, starts with `--listen`, and prints every example the generated sender posts as
+//! one JSON line `{message, payload}` (an unknown event with `message: null`); a required secret
+//! left unset stops it at start-up, naming the variable.
+//!
+//! The packages build in one target directory beside the workspace's, with the workspace's
+//! `Cargo.lock`, so their dependencies compile once.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use asyncgen_generated_tests::webhook_examples;
+use asyncgen_generated_tests::{
+    specs_dial9_webhooks as dial9, specs_dialer_cx_webhooks as dialer_cx,
+    specs_dialpad_webhooks as dialpad,
+};
+use asyncgen_runtime::Secret;
+use asyncgen_runtime::sender::DeliveryPolicy;
+use serde_json::Value;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+fn target_dir() -> PathBuf {
+    let workspace_target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    workspace_target.join("scaffold-tests")
+}
+
+/// Scaffolds `spec` into a fresh directory and builds it; returns the directory (kept alive by
+/// the guard) and the binary.
+fn scaffold_and_build(spec: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let package = dir.path().join(name);
+    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["scaffold", "receiver", spec, "-o"])
+        .arg(&package)
+        .arg("--runtime-path")
+        .arg(repo_root().join("crates/asyncgen-runtime"))
+        .current_dir(repo_root())
+        .output()
+        .expect("run asyncgen");
+    assert!(
+        out.status.success(),
+        "scaffold {spec}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "Cargo.toml",
+        "README.md",
+        "src/main.rs",
+        "src/api/mod.rs",
+        "spec/webhooks.yml",
+    ] {
+        assert!(package.join(file).is_file(), "{spec}: no {file}");
+    }
+    std::fs::copy(repo_root().join("Cargo.lock"), package.join("Cargo.lock")).expect("lock");
+    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet"])
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("RUSTFLAGS", "-D warnings")
+        .current_dir(&package)
+        .output()
+        .expect("run cargo");
+    assert!(
+        build.status.success(),
+        "{spec}: the scaffolded package does not build:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    (dir, target_dir().join("debug").join(name))
+}
+
+/// A running scaffolded receiver: its URL and its stdout lines.
+struct Running {
+    child: Child,
+    url: String,
+    lines: mpsc::Receiver<String>,
+    _data: tempfile::TempDir,
+}
+
+impl Running {
+    fn start(binary: &Path, env: &[(&str, &str)]) -> Running {
+        let data = tempfile::tempdir().expect("data dir");
+        let mut child = Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data.path())
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the receiver");
+        let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let (url_tx, url_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = url_tx.send(url.to_owned());
+                }
+            }
+        });
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let url = url_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the receiver says where it listens");
+        Running {
+            child,
+            url,
+            lines,
+            _data: data,
+        }
+    }
+
+    fn next_event(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("an event line on stdout");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn policy() -> DeliveryPolicy {
+    DeliveryPolicy::new(Duration::from_secs(5), &[])
+}
+
+/// Every example arrives as `{message, payload}`; then an unknown event as `message: null`.
+fn check_examples(running: &Running, examples: &[(&str, &str)], expect: impl Fn(Value) -> Value) {
+    for (message, payload) in examples {
+        let payload: Value = serde_json::from_str(payload).expect("example is JSON");
+        let line = running.next_event();
+        assert_eq!(line["message"], *message, "{line}");
+        assert_eq!(line["payload"], expect(payload), "{message}");
+    }
+    let line = running.next_event();
+    assert_eq!(line["message"], Value::Null, "the unknown event: {line}");
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio")
+}
+
+#[test]
+fn scaffolded_receivers_build_and_print_every_event() {
+    let rt = runtime();
+
+    // Dialer.CX: HMAC signature.
+    let (_keep, binary) = scaffold_and_build("specs/dialer-cx/webhooks.yml", "dialer-cx-receiver");
+    let missing = Command::new(&binary)
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("WEBHOOK_SIGNATURE")
+        .output()
+        .expect("run");
+    assert!(!missing.status.success(), "started without its secret");
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("WEBHOOK_SIGNATURE"),
+        "the start-up error names the variable: {}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    let running = Running::start(&binary, &[("WEBHOOK_SIGNATURE", "cx-secret")]);
+    let sender = dialer_cx::sender::WebhookSender::with_policy(
+        &running.url,
+        Some(Secret::new("cx-secret").expect("secret")),
+        policy(),
+    )
+    .expect("sender");
+    rt.block_on(async {
+        for (_, payload) in webhook_examples::SPECS_DIALER_CX_WEBHOOKS {
+            let event = dialer_cx::types::WebhookEvent::from_value(
+                serde_json::from_str(payload).expect("JSON"),
+            )
+            .expect("decodes");
+            assert_eq!(sender.send(&event).await.expect("delivered").status, 202);
+        }
+        let unknown = dialer_cx::types::WebhookEvent::Unknown(
+            serde_json::json!({"event": "call.transferred", "timestamp": "2026-03-07T15:27:00Z", "data": {}}),
+        );
+        sender.send(&unknown).await.expect("an unknown event is accepted");
+    });
+    check_examples(&running, webhook_examples::SPECS_DIALER_CX_WEBHOOKS, |v| v);
+    let forged = dialer_cx::sender::WebhookSender::with_policy(
+        &running.url,
+        Some(Secret::new("not-the-secret").expect("secret")),
+        policy(),
+    )
+    .expect("sender");
+    let (_, example) = webhook_examples::SPECS_DIALER_CX_WEBHOOKS[0];
+    let refused = rt.block_on(
+        forged.send(
+            &dialer_cx::types::WebhookEvent::from_value(
+                serde_json::from_str(example).expect("JSON"),
+            )
+            .expect("decodes"),
+        ),
+    );
+    assert!(refused.is_err(), "a wrong secret is refused");
+    drop(running);
+
+    // Dial 9: a token in the body.
+    let (_keep9, binary) = scaffold_and_build("specs/dial9/webhooks.yml", "dial9-receiver");
+    let running = Running::start(&binary, &[("AUTH_TOKEN", "d9-token")]);
+    let sender = dial9::sender::WebhookSender::with_policy(
+        &running.url,
+        Some(Secret::new("d9-token").expect("token")),
+        policy(),
+    )
+    .expect("sender");
+    rt.block_on(async {
+        for (_, payload) in webhook_examples::SPECS_DIAL9_WEBHOOKS {
+            let event =
+                dial9::types::WebhookEvent::from_value(serde_json::from_str(payload).expect("JSON"))
+                    .expect("decodes");
+            sender.send(&event).await.expect("delivered");
+        }
+        let unknown = dial9::types::WebhookEvent::Unknown(
+            serde_json::json!({"payload": {"event": "CallTransferred"}, "timestamp": 1, "auth_token": ""}),
+        );
+        sender.send(&unknown).await.expect("an unknown event is accepted");
+    });
+    check_examples(&running, webhook_examples::SPECS_DIAL9_WEBHOOKS, |mut v| {
+        v["auth_token"] = Value::from("d9-token");
+        v
+    });
+    drop(running);
+
+    // Dialpad: JWT bodies with a secret, plain JSON without one (the scheme is optional).
+    let (_keeppad, binary) = scaffold_and_build("specs/dialpad/webhooks.yml", "dialpad-receiver");
+    for secret in [Some("pad-secret"), None] {
+        let env: Vec<(&str, &str)> = secret.map(|s| ("DIALPAD_JWT", s)).into_iter().collect();
+        let running = Running::start(&binary, &env);
+        let sender = dialpad::sender::WebhookSender::with_policy(
+            &running.url,
+            secret.map(|s| Secret::new(s).expect("secret")),
+            policy(),
+        )
+        .expect("sender");
+        rt.block_on(async {
+            for (_, payload) in webhook_examples::SPECS_DIALPAD_WEBHOOKS {
+                let event = dialpad::types::WebhookEvent::from_value(
+                    serde_json::from_str(payload).expect("JSON"),
+                )
+                .expect("decodes");
+                sender.send(&event).await.expect("delivered");
+            }
+            let unknown =
+                dialpad::types::WebhookEvent::Unknown(serde_json::json!({"brand_new": true}));
+            sender
+                .send(&unknown)
+                .await
+                .expect("an unknown event is accepted");
+        });
+        check_examples(&running, webhook_examples::SPECS_DIALPAD_WEBHOOKS, |v| v);
+    }
+}
+
+#[test]
+fn scaffold_refuses_a_non_empty_directory_and_a_spec_without_webhooks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("main.rs"), "// mine").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["scaffold", "receiver", "specs/dial9/webhooks.yml", "-o"])
+        .arg(dir.path())
+        .current_dir(repo_root())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.rs")).expect("read"),
+        "// mine"
+    );
+
+    let target = dir.path().join("ws");
+    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["scaffold", "receiver", "specs/voipbin/websocket.yml", "-o"])
+        .arg(&target)
+        .current_dir(repo_root())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook endpoint"));
+    assert!(!target.exists(), "nothing written");
+}
