@@ -12,9 +12,12 @@
 //!   ([`queue::RedbQueue`] by default, any [`queue::EventQueue`] later), from which a worker
 //!   pool handles it with retries, dead letters and deduplication;
 //! - feature `sender`: [`sender::Signer`] signs or encodes a payload the way the provider
-//!   does, and [`sender::Sender`] posts it with the provider's timeout and retry schedule.
+//!   does, and [`sender::Sender`] posts it with the provider's timeout and retry schedule;
+//! - feature `ws-client` (off by default): [`ws::Client`] keeps a websocket subscription alive
+//!   (reconnects with backoff, heartbeats, resubscription, expiring URLs) for a [`ws::Protocol`]
+//!   that generated code implements.
 //!
-//! Both features are on by default. The crate's README describes statuses and queue semantics.
+//! `receiver` and `sender` are on by default. The crate's README describes statuses and queue semantics.
 
 #![warn(missing_docs)]
 
@@ -31,6 +34,8 @@ pub mod queue;
 pub mod receiver;
 #[cfg(feature = "sender")]
 pub mod sender;
+#[cfg(feature = "ws-client")]
+pub mod ws;
 
 pub use error::ConfigError;
 pub use scheme::{
