@@ -12,5 +12,6 @@ pub use lower::{LowerError, lower};
 pub use model::*;
 pub use schema::{SchemaEntry, SchemaRef, SchemaStore};
 pub mod inspect;
+pub mod socket;
 pub mod types;
 pub mod webhook;

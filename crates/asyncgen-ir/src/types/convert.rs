@@ -44,6 +44,7 @@ pub fn build(api: &Api) -> (TypeSpace, Vec<TypeIssue>) {
     c.messages();
     c.operations();
     c.endpoints();
+    c.sockets();
     c.box_cycles();
     (c.space, c.issues)
 }
@@ -1092,6 +1093,35 @@ impl<'a> Converter<'a> {
                 e.path
             ));
             self.space.endpoints.insert(e.key, id);
+        }
+    }
+
+    /// Per websocket, one union over what a client receives and one over what it sends, each
+    /// with its catch-all, so a new event or reply never breaks the connection's reader.
+    fn sockets(&mut self) {
+        let sockets = crate::socket::sockets(self.api);
+        let several = sockets.len() > 1;
+        for s in sockets {
+            let prefix = if several {
+                format!("{} ", s.key)
+            } else {
+                String::new()
+            };
+            let incoming =
+                self.message_union(&format!("{prefix}server message"), &s.incoming, &s.origin);
+            self.space.types[incoming.0].docs.description = Some(
+                "A message the server sends on the websocket: an event or a reply, or an unknown message kept as received.".to_owned(),
+            );
+            let outgoing = (!s.outgoing.is_empty()).then(|| {
+                let id =
+                    self.message_union(&format!("{prefix}client message"), &s.outgoing, &s.origin);
+                self.space.types[id.0].docs.description =
+                    Some("A message a client sends on the websocket.".to_owned());
+                id
+            });
+            self.space
+                .sockets
+                .insert(s.key, SocketTypes { incoming, outgoing });
         }
     }
 

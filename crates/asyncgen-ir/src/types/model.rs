@@ -158,6 +158,16 @@ pub struct TypeSpace {
     pub operations: indexmap::IndexMap<String, TypeId>,
     /// Per webhook endpoint key ([`crate::webhook::endpoints`]): the union over its messages.
     pub endpoints: indexmap::IndexMap<String, TypeId>,
+    /// Per websocket key ([`crate::socket::sockets`]): the unions a client receives and sends.
+    pub sockets: indexmap::IndexMap<String, SocketTypes>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SocketTypes {
+    /// Everything a client receives: events, acks, errors.
+    pub incoming: TypeId,
+    /// Everything a client sends; `None` when it sends nothing.
+    pub outgoing: Option<TypeId>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,0 +1,78 @@
+//! What the webhook endpoints and websocket sockets of the seed specs are: the receiver, sender,
+//! client and mock generators all read these, so a wrong grouping would mislead every one.
+
+use std::path::Path;
+
+use asyncgen_ir::Api;
+
+fn spec(rel: &str) -> Api {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../specs")
+        .join(rel);
+    let loaded = asyncgen_spec::load(&path, &Default::default());
+    assert!(loaded.is_valid(), "{rel} is valid");
+    asyncgen_ir::lower(&loaded).expect("lowers")
+}
+
+#[test]
+fn dialpad_webhooks_share_one_endpoint_at_the_hook_url_path() {
+    let api = spec("dialpad/webhooks.yml");
+    let endpoints = asyncgen_ir::webhook::endpoints(&api);
+    assert_eq!(endpoints.len(), 1);
+    let e = &endpoints[0];
+    // Channel names are logical, not URL segments: all five arrive at the server's path.
+    assert_eq!(e.path, "/dialpad/webhook");
+    assert_eq!(e.channels.len(), 5);
+    assert_eq!(
+        e.messages,
+        [
+            "CallEvent",
+            "SmsEvent",
+            "AgentStatusEvent",
+            "ContactEvent",
+            "ChangeLogEvent"
+        ]
+    );
+    let security = e.security.as_ref().expect("secured");
+    assert_eq!(security.key, "dialpadJwt");
+    assert!(e.unverified.is_empty());
+    assert!(asyncgen_ir::socket::sockets(&api).is_empty());
+}
+
+#[test]
+fn dialer_cx_endpoint_has_its_delivery_policy() {
+    let api = spec("dialer-cx/webhooks.yml");
+    let endpoints = asyncgen_ir::webhook::endpoints(&api);
+    assert_eq!(endpoints.len(), 1);
+    assert_eq!(endpoints[0].path, "/dialer-cx/webhook");
+    assert_eq!(endpoints[0].messages.len(), 9);
+    let delivery = endpoints[0].delivery.as_ref().expect("x-asyncgen-delivery");
+    assert_eq!(delivery.timeout.as_millis(), 10_000);
+    let retries: Vec<u64> = delivery.retries.iter().map(|d| d.as_millis()).collect();
+    assert_eq!(retries, [5_000, 30_000, 120_000]);
+}
+
+#[test]
+fn voipbin_socket_receives_events_and_replies_and_sends_subscriptions() {
+    let api = spec("voipbin/websocket.yml");
+    assert!(asyncgen_ir::webhook::endpoints(&api).is_empty());
+    let sockets = asyncgen_ir::socket::sockets(&api);
+    assert_eq!(sockets.len(), 1);
+    let s = &sockets[0];
+    assert_eq!(s.outgoing, ["Subscribe", "Unsubscribe"]);
+    assert_eq!(s.replies, ["Ack", "Error"]);
+    assert_eq!(s.incoming.len(), 20, "18 events, then the two replies");
+    assert_eq!(&s.incoming[18..], ["Ack", "Error"]);
+    assert!(s.reconnect.is_some() && s.heartbeat.is_some());
+}
+
+#[test]
+fn dialpad_sandbox_and_production_are_one_socket() {
+    let api = spec("dialpad/websocket.yml");
+    let sockets = asyncgen_ir::socket::sockets(&api);
+    assert_eq!(sockets.len(), 1);
+    assert_eq!(sockets[0].servers.len(), 2);
+    assert_eq!(sockets[0].incoming.len(), 5);
+    assert!(sockets[0].outgoing.is_empty(), "the client sends nothing");
+    assert!(sockets[0].token_expiry.is_some());
+}
