@@ -14,6 +14,14 @@ use crate::schema::{SchemaRef, SchemaStore};
 /// `x-*` fields of an object, kept verbatim in document order.
 pub type Extensions = IndexMap<String, Value>;
 
+/// The typed `x-asyncgen-*` extension `T` among `fields`; `None` when absent or invalid (the
+/// loader has already reported an invalid one, located).
+pub(crate) fn extension<T: asyncgen_spec::extensions::Extension>(fields: &Extensions) -> Option<T> {
+    fields
+        .get(T::NAME)
+        .and_then(|v| asyncgen_spec::extensions::parse::<T>(v).ok())
+}
+
 /// Where something was written: file (relative to the root document's folder) and pointer.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Origin {

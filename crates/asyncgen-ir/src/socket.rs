@@ -7,11 +7,10 @@
 //! application receives. Servers that serve the same channels (sandbox and production) are one
 //! socket with several URLs.
 
-use asyncgen_spec::extensions::{self, Extension, Heartbeat, Reconnect, TokenExpiry};
+use asyncgen_spec::extensions::{Heartbeat, Reconnect, TokenExpiry};
 use indexmap::IndexMap;
-use serde_json::Value;
 
-use crate::model::{Api, Direction, Origin, Server};
+use crate::model::{Api, Direction, Origin, Server, extension};
 
 /// One websocket connection a client opens.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,15 +96,9 @@ fn socket(api: &Api, channels: Vec<String>, servers: &[&Server]) -> Option<Socke
         incoming,
         replies,
         outgoing,
-        reconnect: ext(&first.extensions),
-        heartbeat: ext(&first.extensions),
-        token_expiry: ext(&first.extensions),
+        reconnect: extension(&first.extensions),
+        heartbeat: extension(&first.extensions),
+        token_expiry: extension(&first.extensions),
         origin: first.origin.clone(),
     })
-}
-
-fn ext<T: Extension>(fields: &IndexMap<String, Value>) -> Option<T> {
-    fields
-        .get(T::NAME)
-        .and_then(|v| extensions::parse::<T>(v).ok())
 }

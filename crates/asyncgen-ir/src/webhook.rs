@@ -8,11 +8,10 @@
 //! of their own below it; other addresses (2.x channel names such as `call-events`) are
 //! logical names, not URL segments.
 
-use asyncgen_spec::extensions::{self, BodyToken, Delivery, Extension, Jwt, Signature};
+use asyncgen_spec::extensions::{BodyToken, Delivery, Jwt, Signature};
 use indexmap::IndexMap;
-use serde_json::Value;
 
-use crate::model::{Api, Direction, Origin, SecurityScheme, Server};
+use crate::model::{Api, Direction, Origin, SecurityScheme, Server, extension};
 
 /// One URL that receives webhooks.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,22 +183,16 @@ fn security(api: &Api, server: &Server) -> (Option<WebhookSecurity>, Vec<String>
     (chosen, unverified)
 }
 
-fn ext<T: Extension>(fields: &IndexMap<String, Value>) -> Option<T> {
-    fields
-        .get(T::NAME)
-        .and_then(|v| extensions::parse::<T>(v).ok())
-}
-
 fn webhook_security(scheme: &SecurityScheme) -> Option<WebhookSecurity> {
-    let kind = if let Some(signature) = ext::<Signature>(&scheme.extensions) {
+    let kind = if let Some(signature) = extension::<Signature>(&scheme.extensions) {
         SecurityKind::Signature {
             header: scheme.name.clone()?,
             signature,
         }
-    } else if let Some(jwt) = ext::<Jwt>(&scheme.extensions) {
+    } else if let Some(jwt) = extension::<Jwt>(&scheme.extensions) {
         SecurityKind::Jwt(jwt)
     } else {
-        SecurityKind::BodyToken(ext::<BodyToken>(&scheme.extensions)?)
+        SecurityKind::BodyToken(extension::<BodyToken>(&scheme.extensions)?)
     };
     Some(WebhookSecurity {
         key: scheme.key.clone(),
@@ -213,6 +206,6 @@ fn delivery(api: &Api, server: &Server, channels: &[String]) -> Option<Delivery>
     api.operations
         .values()
         .filter(|o| o.direction == Direction::Send && channels.contains(&o.channel))
-        .find_map(|o| ext::<Delivery>(&o.extensions))
-        .or_else(|| ext::<Delivery>(&server.extensions))
+        .find_map(|o| extension::<Delivery>(&o.extensions))
+        .or_else(|| extension::<Delivery>(&server.extensions))
 }
