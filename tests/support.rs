@@ -54,3 +54,35 @@ pub fn documents(dir: &Path) -> Vec<PathBuf> {
 pub fn rendered(loaded: &asyncgen_spec::Loaded) -> String {
     asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics)
 }
+
+/// Runs the whole pipeline on `path` with default settings; every file it generates.
+pub fn generated(path: &Path) -> Vec<asyncgen_codegen::GeneratedFile> {
+    let run = asyncgen_codegen::pipeline::run(
+        path,
+        &Default::default(),
+        &asyncgen_codegen::Settings::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(run.ok(), "{}:\n{}", path.display(), run.render());
+    run.files
+}
+
+/// The contents of `module` (`client.rs`) among `files`, and whether the module root declares
+/// it; panics naming `spec` when it was not generated.
+pub fn module<'a>(
+    files: &'a [asyncgen_codegen::GeneratedFile],
+    spec: &str,
+    module: &str,
+) -> &'a str {
+    let file = files
+        .iter()
+        .find(|f| f.path == module)
+        .unwrap_or_else(|| panic!("{spec}: no {module}"));
+    let root = files.iter().find(|f| f.path == "mod.rs").expect("mod.rs");
+    let name = module.trim_end_matches(".rs");
+    assert!(
+        root.contents.contains(&format!("pub mod {name};")),
+        "{spec}: mod.rs does not declare {name}"
+    );
+    &file.contents
+}

@@ -7,15 +7,7 @@ use asyncgen_tests::{corpus_dir, documents, repo_root};
 
 /// Runs the whole pipeline with default settings and returns the generated `types.rs`.
 fn generated_types(path: &Path) -> String {
-    let run = asyncgen_codegen::pipeline::run(
-        path,
-        &Default::default(),
-        &asyncgen_codegen::Settings::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(run.ok(), "{}:\n{}", path.display(), run.render());
-    let file = run
-        .files
+    let file = asyncgen_tests::generated(path)
         .into_iter()
         .find(|f| f.path == "types.rs")
         .unwrap_or_else(|| panic!("{}: no types.rs generated", path.display()));

@@ -4,31 +4,15 @@
 
 use asyncgen_tests::{corpus_dir, documents, repo_root};
 
-fn generated(path: &std::path::Path) -> Vec<asyncgen_codegen::GeneratedFile> {
-    let run = asyncgen_codegen::pipeline::run(
-        path,
-        &Default::default(),
-        &asyncgen_codegen::Settings::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(run.ok(), "{}:\n{}", path.display(), run.render());
-    run.files
-}
-
 #[test]
 fn webhook_specs_get_a_receiver_and_a_sender() {
     for spec in ["dialpad", "dial9", "dialer-cx"] {
-        let files = generated(&repo_root().join(format!("specs/{spec}/webhooks.yml")));
+        let files =
+            asyncgen_tests::generated(&repo_root().join(format!("specs/{spec}/webhooks.yml")));
         for module in ["receiver.rs", "sender.rs"] {
-            let file = files
-                .iter()
-                .find(|f| f.path == module)
-                .unwrap_or_else(|| panic!("{spec}: no {module}"));
-            insta::assert_snapshot!(format!("{spec}__{module}"), file.contents);
+            let contents = asyncgen_tests::module(&files, spec, module);
+            insta::assert_snapshot!(format!("{spec}__{module}"), contents);
         }
-        let root = files.iter().find(|f| f.path == "mod.rs").expect("mod.rs");
-        assert!(root.contents.contains("pub mod receiver;"), "{spec}");
-        assert!(root.contents.contains("pub mod sender;"), "{spec}");
     }
 }
 
@@ -42,7 +26,7 @@ fn documents_without_webhooks_get_neither() {
         docs.extend(documents(&dir).into_iter().map(|p| dir.join(p)));
     }
     for doc in docs {
-        let files = generated(&doc);
+        let files = asyncgen_tests::generated(&doc);
         assert!(
             files
                 .iter()

@@ -4,12 +4,16 @@
 //! The output is one Rust module whose root is `mod.rs`, so `#[path = "DIR/mod.rs"] mod api;`
 //! (or `include!` of the build script's copy) brings it in.
 
+mod client;
 mod format;
+mod mock;
 pub mod output;
 pub mod pipeline;
 mod receiver;
 mod sender;
 mod settings;
+mod socket;
+mod topic;
 mod types;
 mod webhook;
 
@@ -81,6 +85,25 @@ pub fn generate(
             sender::tokens(space, &names),
         )?);
         modules.push("sender");
+    }
+    let sockets = asyncgen_ir::socket::sockets(api);
+    let socket_names = socket::SocketNames::all(api, space, &sockets);
+    let websockets = !socket_names.is_empty() && modules.contains(&"types");
+    if websockets && settings.outputs.includes(Output::Client) {
+        files.push(format::file(
+            "client.rs",
+            &format!("Websocket client of {title}: typed subscriptions and events, supervised connection."),
+            client::tokens(api, &socket_names),
+        )?);
+        modules.push("client");
+    }
+    if websockets && settings.outputs.includes(Output::Mock) {
+        files.push(format::file(
+            "mock.rs",
+            &format!("Mock websocket server of {title}: answers subscriptions, publishes events, injects faults."),
+            mock::tokens(api, &socket_names),
+        )?);
+        modules.push("mock");
     }
     let about = format!(
         "Generated from the AsyncAPI document \"{title}\" {}.",

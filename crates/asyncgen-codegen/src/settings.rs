@@ -14,8 +14,6 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 /// One generated output: a module of the generated directory.
-///
-/// The client and mock outputs join these as their generators land.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
@@ -28,11 +26,25 @@ pub enum Output {
     /// The provider's side of each webhook endpoint: a typed client that signs and posts
     /// events as the provider does, to exercise a receiver without the provider.
     Sender,
+    /// A typed websocket client (tokio-tungstenite, via `asyncgen-runtime`) for each websocket
+    /// server: subscriptions with typed topics, typed events, reconnection with the spec's
+    /// backoff, heartbeats and token refresh.
+    Client,
+    /// The server's side of each websocket: a mock server that answers subscriptions,
+    /// publishes events to matching topics and injects faults, to exercise a client without
+    /// the provider.
+    Mock,
 }
 
 impl Output {
     /// Every output, in generation order.
-    pub const ALL: &'static [Output] = &[Output::Types, Output::Receiver, Output::Sender];
+    pub const ALL: &'static [Output] = &[
+        Output::Types,
+        Output::Receiver,
+        Output::Sender,
+        Output::Client,
+        Output::Mock,
+    ];
 
     /// The output's name: its CLI value and the module it generates (`types` → `types.rs`).
     pub fn name(self) -> &'static str {
@@ -40,6 +52,8 @@ impl Output {
             Output::Types => "types",
             Output::Receiver => "receiver",
             Output::Sender => "sender",
+            Output::Client => "client",
+            Output::Mock => "mock",
         }
     }
 }

@@ -21,12 +21,14 @@ pub fn imports(space: &TypeSpace, p: &Paths) -> TokenStream {
         }
         TypeKind::Union(u) => u.variants.iter().any(|v| has_map(&v.ty)),
         TypeKind::Alias(r) => has_map(r),
-        TypeKind::Enum(_) => false,
+        TypeKind::Enum(_) | TypeKind::Topic(_) => false,
     });
-    let derives = space
-        .types
-        .iter()
-        .any(|t| matches!(t.kind, TypeKind::Struct(_) | TypeKind::Enum(_)));
+    let derives = space.types.iter().any(|t| {
+        matches!(
+            t.kind,
+            TypeKind::Struct(_) | TypeKind::Enum(_) | TypeKind::Topic(_)
+        )
+    });
     let map = if p.short_map && maps {
         quote!(
             use std::collections::BTreeMap;
@@ -138,12 +140,12 @@ pub fn item_tokens(space: &TypeSpace, p: &Paths, index: usize, settings: &Settin
 /// person would write them, unless a generated type of the same name would shadow them.
 pub struct Paths {
     option: TokenStream,
-    string: TokenStream,
+    pub(crate) string: TokenStream,
     vec: TokenStream,
     boxed: TokenStream,
     map: TokenStream,
-    serialize: TokenStream,
-    deserialize: TokenStream,
+    pub(crate) serialize: TokenStream,
+    pub(crate) deserialize: TokenStream,
     /// The path in `skip_serializing_if`, a string serde resolves in the generated module.
     is_none: String,
     short_map: bool,
@@ -349,7 +351,7 @@ fn uses_deprecated(space: &TypeSpace, kind: &TypeKind) -> bool {
             .any(|f| f.docs.deprecated || walk(space, &f.ty)),
         TypeKind::Union(u) => u.variants.iter().any(|v| walk(space, &v.ty)),
         TypeKind::Alias(r) => walk(space, r),
-        TypeKind::Enum(_) => false,
+        TypeKind::Enum(_) | TypeKind::Topic(_) => false,
     }
 }
 
@@ -382,6 +384,10 @@ fn item(space: &TypeSpace, p: &Paths, t: &TypeDef, settings: &Settings) -> Token
             &schema_derive,
         ),
         TypeKind::Enum(e) => string_enum(p, &name, e, quote!(#docs #dep), &schema_derive),
+        TypeKind::Topic(def) => {
+            crate::topic::topic(space, p, &t.name, def, quote!(#docs #dep), &schema_derive)
+        }
+
         TypeKind::Union(u) => union(
             space,
             p,

@@ -13,5 +13,6 @@ pub use model::*;
 pub use schema::{SchemaEntry, SchemaRef, SchemaStore};
 pub mod inspect;
 pub mod socket;
+pub mod subscription;
 pub mod types;
 pub mod webhook;

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use asyncgen_ir::Api;
+use serde_json::json;
 
 fn spec(rel: &str) -> Api {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -75,4 +76,57 @@ fn dialpad_sandbox_and_production_are_one_socket() {
     assert_eq!(sockets[0].incoming.len(), 5);
     assert!(sockets[0].outgoing.is_empty(), "the client sends nothing");
     assert!(sockets[0].token_expiry.is_some());
+}
+
+#[test]
+fn voipbin_subscription_protocol_is_derived_from_the_message_types() {
+    use asyncgen_ir::types::{TopicPiece, TypeKind};
+    let api = spec("voipbin/websocket.yml");
+    let (space, _) = asyncgen_ir::types::build(&api);
+    let socket = &asyncgen_ir::socket::sockets(&api)[0];
+    let sub = asyncgen_ir::subscription::subscription(&api, &space, socket);
+
+    let topic = space.get(sub.topic.expect("the Topic schema has x-asyncgen-topic"));
+    assert_eq!(topic.name, "Topic");
+    let TypeKind::Topic(def) = &topic.kind else {
+        panic!("Topic is {:?}", topic.kind)
+    };
+    let names: Vec<_> = def.segments().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["scope", "scope_id", "resource", "resource_id"]);
+    assert_eq!(def.pieces[1], TopicPiece::Literal(":".into()));
+
+    let subscribe = sub.subscribe.expect("subscribe");
+    assert_eq!(subscribe.message, "Subscribe");
+    assert_eq!(subscribe.topics, "topics");
+    assert_eq!(
+        serde_json::Value::Object(subscribe.template),
+        json!({"type": "subscribe"})
+    );
+    let unsubscribe = sub.unsubscribe.expect("unsubscribe");
+    assert_eq!(unsubscribe.message, "Unsubscribe");
+
+    let ack = sub.ack.expect("ack");
+    assert_eq!(ack.message, "Ack");
+    assert_eq!(
+        serde_json::Value::Object(ack.template),
+        json!({"type": "ack", "status": "success"})
+    );
+    assert_eq!(ack.topics.as_deref(), Some("topics"));
+    assert_eq!(ack.echo.as_deref(), Some("action"));
+    let error = sub.error.expect("error");
+    assert_eq!(error.message, "Error");
+    assert_eq!(error.reason, ["code", "message"]);
+    assert_eq!(error.echo.as_deref(), Some("action"));
+
+    assert_eq!(sub.event_topics.len(), 18, "every event carries its topic");
+    assert_eq!(sub.event_topics["CallCreated"], "topic");
+}
+
+#[test]
+fn dialpad_socket_has_no_subscription_protocol() {
+    let api = spec("dialpad/websocket.yml");
+    let (space, _) = asyncgen_ir::types::build(&api);
+    let socket = &asyncgen_ir::socket::sockets(&api)[0];
+    let sub = asyncgen_ir::subscription::subscription(&api, &space, socket);
+    assert!(sub.subscribe.is_none() && sub.ack.is_none() && sub.topic.is_none());
 }

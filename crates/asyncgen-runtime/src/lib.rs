@@ -13,11 +13,13 @@
 //!   pool handles it with retries, dead letters and deduplication;
 //! - feature `sender`: [`sender::Signer`] signs or encodes a payload the way the provider
 //!   does, and [`sender::Sender`] posts it with the provider's timeout and retry schedule;
-//! - feature `ws-client` (off by default): [`ws::Client`] keeps a websocket subscription alive
+//! - feature `ws-client`: [`ws::Client`] keeps a websocket subscription alive
 //!   (reconnects with backoff, heartbeats, resubscription, expiring URLs) for a [`ws::Protocol`]
-//!   that generated code implements.
+//!   that generated code implements; feature `ws-mock`: [`ws::mock::MockServer`], the server
+//!   side of such an API, for tests.
 //!
-//! `receiver` and `sender` are on by default. The crate's README describes statuses and queue semantics.
+//! Every feature is on by default; depend with `default-features = false` to name only the
+//! sides you need. The crate's README describes statuses and queue semantics.
 
 #![warn(missing_docs)]
 

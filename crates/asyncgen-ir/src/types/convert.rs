@@ -346,6 +346,9 @@ impl<'a> Converter<'a> {
                 open: true,
             });
         }
+        if let Some(topic) = topic(schema) {
+            return TypeKind::Topic(topic);
+        }
         if is_object_like(schema)
             && (schema.get("properties").is_some()
                 || schema.get("additionalProperties") == Some(&Value::Bool(false)))
@@ -412,6 +415,9 @@ impl<'a> Converter<'a> {
                     open: true,
                 })
             });
+        }
+        if let Some(topic) = topic(schema) {
+            return self.named_inline(schema, place, |_, _| TypeKind::Topic(topic));
         }
         let types: Vec<&str> = types_of(schema)
             .into_iter()
@@ -1149,13 +1155,45 @@ impl<'a> Converter<'a> {
                     .iter_mut()
                     .for_each(|v| box_direct(&mut v.ty, &cyclic)),
                 TypeKind::Alias(r) => box_direct(r, &cyclic),
-                TypeKind::Enum(_) => {}
+                TypeKind::Enum(_) | TypeKind::Topic(_) => {}
             }
         }
     }
 }
 
 /// `name`, or `name` with a number when already used; records the result.
+/// The structure of a string schema carrying a valid `x-asyncgen-topic` (an invalid one was
+/// reported by the loader; the schema then stays a plain string).
+fn topic(schema: &Value) -> Option<TopicDef> {
+    use asyncgen_spec::extensions::{Extension, Topic, TopicPart, parse};
+    if types_of(schema)
+        .iter()
+        .any(|t| *t != "string" && *t != "null")
+    {
+        return None;
+    }
+    let ext: Topic = parse(schema.get(Topic::NAME)?).ok()?;
+    let pieces = ext
+        .parts()?
+        .into_iter()
+        .map(|part| match part {
+            TopicPart::Literal(l) => Some(TopicPiece::Literal(l.to_owned())),
+            TopicPart::Segment(name) => {
+                let seg = ext.segments.get(name)?;
+                Some(TopicPiece::Segment(TopicSegmentDef {
+                    name: name.to_owned(),
+                    values: seg.values.clone().unwrap_or_default(),
+                    wildcard: seg.wildcard.clone(),
+                }))
+            }
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(TopicDef {
+        pattern: ext.pattern.clone(),
+        pieces,
+    })
+}
+
 fn unique_name(used: &mut HashSet<String>, name: String) -> String {
     if used.insert(name.clone()) {
         return name;
@@ -1202,7 +1240,7 @@ fn direct_refs(kind: &TypeKind) -> Vec<TypeId> {
         TypeKind::Struct(s) => s.fields.iter().for_each(|f| walk(&f.ty, &mut out)),
         TypeKind::Union(u) => u.variants.iter().for_each(|v| walk(&v.ty, &mut out)),
         TypeKind::Alias(r) => walk(r, &mut out),
-        TypeKind::Enum(_) => {}
+        TypeKind::Enum(_) | TypeKind::Topic(_) => {}
     }
     out
 }

@@ -67,6 +67,42 @@ pub enum TypeKind {
     Union(UnionDef),
     /// A component schema that is not a struct, enum or union: `type Name = ...;`.
     Alias(TypeRef),
+    /// A string holding a structured topic (`x-asyncgen-topic`).
+    Topic(TopicDef),
+}
+
+/// A topic string's structure: literal separators between named segments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicDef {
+    /// As written, e.g. `{scope}:{scope_id}:{resource}:{resource_id}`.
+    pub pattern: String,
+    pub pieces: Vec<TopicPiece>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TopicPiece {
+    Literal(String),
+    Segment(TopicSegmentDef),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicSegmentDef {
+    /// The placeholder's name in the pattern.
+    pub name: String,
+    /// The values it takes; empty for free text.
+    pub values: Vec<String>,
+    /// The literal matching every value, if any.
+    pub wildcard: Option<String>,
+}
+
+impl TopicDef {
+    pub fn segments(&self) -> impl Iterator<Item = &TopicSegmentDef> {
+        self.pieces.iter().filter_map(|p| match p {
+            TopicPiece::Segment(s) => Some(s),
+            TopicPiece::Literal(_) => None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -48,6 +48,9 @@ mod events;
 mod protocol;
 mod supervisor;
 
+#[cfg(feature = "ws-mock")]
+pub mod mock;
+
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
@@ -57,7 +60,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{
     BoxError, BoxFuture, ClientConfig, ConnectionUrl, ExpiringUrl, Heartbeat, Jitter,
-    ReconnectPolicy, UrlProvider,
+    ReconnectPolicy, UrlProvider, with_query,
 };
 pub use events::{Disconnect, Event, EventStream};
 pub use protocol::{Frame, Protocol};

@@ -57,6 +57,15 @@ pub trait Protocol: Send + Sync + 'static {
     /// Whether `message` is an event or answers a subscription.
     fn classify(&self, message: &Self::Incoming) -> Frame;
 
+    /// Whether [`Frame::Ack`] and [`Frame::Error`] messages are also delivered, as
+    /// [`Event::Message`](super::Event::Message) right after the
+    /// [`Event::Subscribed`](super::Event::Subscribed) /
+    /// [`Event::SubscribeRejected`](super::Event::SubscribeRejected) they cause, for consumers
+    /// that want the typed reply (an error code, say). Off by default.
+    fn deliver_replies(&self) -> bool {
+        false
+    }
+
     /// The payload of a text frame for `message`.
     fn encode(&self, message: &Self::Outgoing) -> Result<String, BoxError> {
         Ok(serde_json::to_string(message)?)

@@ -549,6 +549,9 @@ async fn read_loop<P: Protocol>(
                 queue.push(Event::Subscribed {
                     topics: topics.clone(),
                 });
+                if protocol.deliver_replies() {
+                    queue.push(Event::Message(message));
+                }
                 let _ = inbound.send(Inbound::Ack(topics)).await;
             }
             Frame::Error { topics, reason } => {
@@ -556,8 +559,12 @@ async fn read_loop<P: Protocol>(
                     topics: topics.clone(),
                     reason: reason.clone(),
                 });
+                if protocol.deliver_replies() {
+                    queue.push(Event::Message(message));
+                }
                 let _ = inbound.send(Inbound::Rejected(topics, reason)).await;
             }
+
             Frame::Ignore => {}
         }
     };

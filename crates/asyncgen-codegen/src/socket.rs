@@ -1,0 +1,212 @@
+//! What the client and mock-server generators share about a websocket: item names, server URLs,
+//! where the connection's token travels, the subscription protocol, and a way to build a
+//! message from a JSON template, so the two sides of one socket always agree.
+
+use asyncgen_ir::Api;
+use asyncgen_ir::socket::Socket;
+use asyncgen_ir::subscription::{Subscription, subscription};
+use asyncgen_ir::types::{TypeKind, TypeSpace, UnionDef, type_name};
+use heck::ToShoutySnakeCase;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::types::ident;
+
+/// A socket with the names of everything generated for it.
+pub struct SocketNames<'a> {
+    pub socket: &'a Socket,
+    /// Empty for a document's only socket, else the socket key in PascalCase.
+    pub prefix: String,
+    /// The union of what the server sends, and of what a client sends (if anything).
+    pub incoming: Ident,
+    pub incoming_union: &'a UnionDef,
+    pub outgoing: Option<Ident>,
+    pub outgoing_union: Option<&'a UnionDef>,
+    pub subscription: Subscription,
+    /// The topic type, if the socket's topics have one.
+    pub topic: Option<Ident>,
+    /// `(server key, URL)`, channel address included; `{variables}` left as written.
+    pub urls: Vec<(String, String)>,
+    pub token: Option<TokenPlace>,
+}
+
+/// Where a connection presents its token.
+pub enum TokenPlace {
+    /// A query parameter (an `httpApiKey` scheme `in: query`).
+    Query(String),
+    /// A server variable in the path, after this literal prefix (`/events/{token}`).
+    Path(String),
+}
+
+impl<'a> SocketNames<'a> {
+    pub fn all(api: &'a Api, space: &'a TypeSpace, sockets: &'a [Socket]) -> Vec<SocketNames<'a>> {
+        sockets
+            .iter()
+            .filter_map(|s| {
+                let types = space.sockets.get(&s.key)?;
+                let incoming = space.get(types.incoming);
+                let TypeKind::Union(incoming_union) = &incoming.kind else {
+                    return None;
+                };
+                let prefix = if sockets.len() == 1 {
+                    String::new()
+                } else {
+                    type_name(&s.key, "Socket")
+                };
+                let urls: Vec<(String, String)> = s
+                    .servers
+                    .iter()
+                    .filter_map(|k| Some((k.clone(), url(api, api.servers.get(k)?, s))))
+                    .collect();
+                let subscription = subscription(api, space, s);
+                let topic = subscription.topic.map(|id| ident(&space.get(id).name));
+                let outgoing_union = types.outgoing.and_then(|id| match &space.get(id).kind {
+                    TypeKind::Union(u) => Some(u),
+                    _ => None,
+                });
+                Some(SocketNames {
+                    socket: s,
+                    prefix,
+                    incoming: ident(&incoming.name),
+                    incoming_union,
+                    outgoing: types.outgoing.map(|id| ident(&space.get(id).name)),
+                    outgoing_union,
+                    subscription,
+                    topic,
+
+                    token: token_place(api, s, urls.first().map(|(_, u)| u.as_str())),
+                    urls,
+                })
+            })
+            .collect()
+    }
+
+    /// A type named after the socket: `Client`, `ProductionClient`.
+    pub fn item(&self, suffix: &str) -> Ident {
+        format_ident!("{}{}", self.prefix, suffix)
+    }
+
+    /// A constant named after the socket: `URL`, `PRODUCTION_URL`.
+    pub fn constant(&self, suffix: &str) -> Ident {
+        if self.prefix.is_empty() {
+            format_ident!("{}", suffix)
+        } else {
+            format_ident!("{}_{}", self.prefix.to_shouty_snake_case(), suffix)
+        }
+    }
+
+    /// The spec's name of each incoming variant's message, in union order.
+    pub fn incoming_names(&self, api: &Api) -> Vec<(Ident, String, String)> {
+        self.incoming_union
+            .variants
+            .iter()
+            .zip(&self.socket.incoming)
+            .map(|(v, key)| {
+                let name = api
+                    .messages
+                    .get(key)
+                    .and_then(|m| m.name.clone())
+                    .unwrap_or_else(|| key.clone());
+                (ident(&v.name), name, key.clone())
+            })
+            .collect()
+    }
+
+    /// The variant of the outgoing union carrying message `key`.
+    pub fn outgoing_variant(&self, key: &str) -> Option<Ident> {
+        let i = self.socket.outgoing.iter().position(|k| k == key)?;
+        Some(ident(&self.outgoing_union?.variants.get(i)?.name))
+    }
+
+    /// The variant of the incoming union carrying message `key`.
+    pub fn incoming_variant(&self, key: &str) -> Option<Ident> {
+        let i = self.socket.incoming.iter().position(|k| k == key)?;
+        Some(ident(&self.incoming_union.variants.get(i)?.name))
+    }
+}
+
+fn url(api: &Api, server: &asyncgen_ir::Server, socket: &Socket) -> String {
+    // 2.x servers hold the whole URL in `host`.
+    let mut url = if server.host.contains("://") {
+        server.host.clone()
+    } else {
+        format!(
+            "{}://{}{}",
+            server.protocol.to_ascii_lowercase(),
+            server.host,
+            server.pathname.as_deref().unwrap_or_default()
+        )
+    };
+    let address = socket
+        .channels
+        .iter()
+        .filter_map(|c| api.channels.get(c)?.address.as_deref())
+        .find(|a| a.starts_with('/'));
+    if let Some(a) = address {
+        url = format!("{}{a}", url.trim_end_matches('/'));
+    }
+    url
+}
+
+fn token_place(api: &Api, socket: &Socket, url: Option<&str>) -> Option<TokenPlace> {
+    let server = api.servers.get(socket.servers.first()?)?;
+    let query = server
+        .security
+        .iter()
+        .flat_map(|r| &r.schemes)
+        .filter_map(|u| api.security_schemes.get(&u.scheme))
+        .find(|s| s.kind == "httpApiKey" && s.location.as_deref() == Some("query"))
+        .and_then(|s| s.name.clone());
+    if let Some(name) = query {
+        return Some(TokenPlace::Query(name));
+    }
+    let var = server
+        .variables
+        .keys()
+        .find(|v| v.to_ascii_lowercase().contains("token"))?;
+    let url = url?;
+    let at = url.find(&format!("{{{var}}}"))?;
+    let path_start = url.find("://").map_or(0, |i| {
+        url[i + 3..].find('/').map_or(url.len(), |j| i + 3 + j)
+    });
+    (path_start <= at).then(|| TokenPlace::Path(url[path_start..at].to_owned()))
+}
+
+/// `fn(template, field, topics) -> Option<Union>`: the message that is `template` (a JSON
+/// object of constant fields) plus `field: topics`, decoded as `union`.
+pub fn from_template(union: &Ident) -> TokenStream {
+    quote! {
+        fn from_template(
+            template: &str,
+            field: &str,
+            topics: &[::std::string::String],
+        ) -> ::std::option::Option<types::#union> {
+            let mut value: ::serde_json::Value = ::serde_json::from_str(template).ok()?;
+            value
+                .as_object_mut()?
+                .insert(field.to_owned(), ::serde_json::Value::from(topics.to_vec()));
+            types::#union::from_value(value).ok()
+        }
+    }
+}
+
+/// `fn topics_of(message, pointer) -> Vec<String>`: the strings of the list at `pointer` in
+/// the message's JSON.
+pub fn topics_of() -> TokenStream {
+    quote! {
+        fn topics_of<T: ::serde::Serialize>(message: &T, pointer: &str) -> ::std::vec::Vec<::std::string::String> {
+            ::serde_json::to_value(message)
+                .ok()
+                .and_then(|v| v.pointer(pointer).and_then(::serde_json::Value::as_array).cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| t.as_str().map(::std::borrow::ToOwned::to_owned))
+                .collect()
+        }
+    }
+}
+
+/// `/name` as a JSON pointer.
+pub fn pointer(wire: &str) -> String {
+    format!("/{}", wire.replace('~', "~0").replace('/', "~1"))
+}
