@@ -152,6 +152,20 @@ fn socket(api: &Api, n: &SocketNames<'_>) -> TokenStream {
     };
     let decode = decode(n);
     let names = n.incoming_names(api);
+    let replies: Vec<_> = n
+        .socket
+        .replies
+        .iter()
+        .filter_map(|k| n.incoming_variant(k))
+        .collect();
+    let is_reply = if replies.is_empty() {
+        quote! {
+            let _ = self;
+            false
+        }
+    } else {
+        quote!(matches!(self, #( Self::#replies(_) )|*))
+    };
     let name_arms = names
         .iter()
         .map(|(variant, name, _)| quote!(Self::#variant(_) => ::std::option::Option::Some(#name),));
@@ -263,6 +277,13 @@ fn socket(api: &Api, n: &SocketNames<'_>) -> TokenStream {
                     Self::Unknown(_) => ::std::option::Option::None,
                 }
             }
+
+            /// Whether the message answers a client's request (an acknowledgement or a
+            /// refusal) rather than carrying an event.
+            pub fn is_reply(&self) -> bool {
+                #is_reply
+            }
+
         }
 
         #[doc = #events_doc]

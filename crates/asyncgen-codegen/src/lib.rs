@@ -17,6 +17,7 @@ mod topic;
 mod types;
 mod webhook;
 
+pub use socket::SocketSummary;
 pub use webhook::{EndpointSummary, SecuritySummary};
 
 pub use format::HEADER;

@@ -18,6 +18,8 @@ pub struct Run {
     pub files: Vec<GeneratedFile>,
     /// The document's webhook endpoints as generated (for `asyncgen scaffold`).
     pub endpoints: Vec<crate::EndpointSummary>,
+    /// The document's websockets as generated (for `asyncgen scaffold client`).
+    pub sockets: Vec<crate::SocketSummary>,
     /// The document's `info.title`; empty when it did not load.
     pub title: String,
 }
@@ -92,6 +94,7 @@ pub fn run(
             diagnostics,
             files: Vec::new(),
             endpoints: Vec::new(),
+            sockets: Vec::new(),
             title: String::new(),
         });
     };
@@ -116,6 +119,8 @@ pub fn run(
         diagnostics,
         files,
         endpoints: crate::webhook::summaries(&api, &types),
+        sockets: crate::socket::summaries(&api, &types),
+
         title: api.info.title.clone(),
     })
 }

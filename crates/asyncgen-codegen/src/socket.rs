@@ -210,3 +210,75 @@ pub fn topics_of() -> TokenStream {
 pub fn pointer(wire: &str) -> String {
     format!("/{}", wire.replace('~', "~0").replace('/', "~1"))
 }
+
+/// What a scaffolded crate needs to know of a socket's generated items.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SocketSummary {
+    pub key: String,
+    /// `client::<client>`, `mock::<mock_protocol>`, `mock::<mock_server>`.
+    pub client: String,
+    pub mock_protocol: String,
+    pub mock_server: String,
+    /// `mock::<examples>`: the example events.
+    pub examples: String,
+    /// The incoming union (in the types module).
+    pub incoming: String,
+    /// `(server key, URL)`.
+    pub urls: Vec<(String, String)>,
+    /// Whether the client subscribes to topics (else the URL selects the events).
+    pub subscribes: bool,
+    /// A topic subscribing to the scope of the first example event, for documentation.
+    pub example_topic: Option<String>,
+    /// The query parameter carrying the token, when it travels in the query.
+    pub token_query: Option<String>,
+    /// The path before the token, when it travels in the path (`/events/`).
+    pub token_path: Option<String>,
+    /// Whether the URL's token expires (the client then takes a URL provider).
+    pub expiring: bool,
+}
+
+/// Every socket of `api`, summarised.
+pub fn summaries(api: &Api, space: &TypeSpace) -> Vec<SocketSummary> {
+    let sockets = asyncgen_ir::socket::sockets(api);
+    SocketNames::all(api, space, &sockets)
+        .iter()
+        .map(|n| {
+            let example_topic = n.subscription.event_topics.keys().find_map(|key| {
+                let m = api.messages.get(key)?;
+                let field = n.subscription.event_topics.get(key)?;
+                let wire = match space.messages.get(key)?.payload.as_ref()? {
+                    asyncgen_ir::types::TypeRef::Named(id) => match &space.get(*id).kind {
+                        TypeKind::Struct(s) => {
+                            s.fields.iter().find(|f| &f.name == field)?.wire.clone()
+                        }
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                m.examples
+                    .iter()
+                    .find_map(|e| e.payload.as_ref()?.get(&wire)?.as_str().map(str::to_owned))
+            });
+            SocketSummary {
+                key: n.socket.key.clone(),
+                client: n.item("Client").to_string(),
+                mock_protocol: n.item("MockProtocol").to_string(),
+                mock_server: n.item("MockServer").to_string(),
+                examples: n.constant("EXAMPLES").to_string(),
+                incoming: n.incoming.to_string(),
+                urls: n.urls.clone(),
+                subscribes: n.subscription.subscribe.is_some(),
+                example_topic,
+                token_query: match &n.token {
+                    Some(TokenPlace::Query(q)) => Some(q.clone()),
+                    _ => None,
+                },
+                token_path: match &n.token {
+                    Some(TokenPlace::Path(p)) => Some(p.clone()),
+                    _ => None,
+                },
+                expiring: n.socket.token_expiry.is_some(),
+            }
+        })
+        .collect()
+}

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use asyncgen_codegen::output;
+use asyncgen_codegen::pipeline::Run;
 use asyncgen_codegen::{EndpointSummary, GeneratedFile, Output, Settings};
 use clap::{Args, Subcommand};
 use minijinja::{AutoEscape, Environment, context};
@@ -20,6 +21,9 @@ pub enum Scaffold {
     /// A webhook receiver: verifies, queues and prints every event the document's provider
     /// posts (`cargo run -- --listen ADDR`).
     Receiver(PackageArgs),
+    /// A websocket client: connects, subscribes and prints every event the document's server
+    /// pushes (`cargo run -- --url URL`), with a mock server to try it (`cargo run --bin NAME-mock`).
+    Client(PackageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -41,8 +45,10 @@ pub struct PackageArgs {
     load: LoadArgs,
 }
 
-/// The receiver package's templates: (template file, path in the package).
-const RECEIVER: &[(&str, &str, &str)] = &[
+/// A package's templates: (template name, source, path in the package).
+type Templates = &'static [(&'static str, &'static str, &'static str)];
+
+const RECEIVER: Templates = &[
     (
         "Cargo.toml",
         include_str!("../../../templates/receiver/Cargo.toml.j2"),
@@ -65,14 +71,52 @@ const RECEIVER: &[(&str, &str, &str)] = &[
     ),
 ];
 
+const CLIENT: Templates = &[
+    (
+        "Cargo.toml",
+        include_str!("../../../templates/client/Cargo.toml.j2"),
+        "Cargo.toml",
+    ),
+    (
+        "README.md",
+        include_str!("../../../templates/client/README.md.j2"),
+        "README.md",
+    ),
+    (
+        "gitignore",
+        include_str!("../../../templates/client/gitignore.j2"),
+        ".gitignore",
+    ),
+    (
+        "main.rs",
+        include_str!("../../../templates/client/src/main.rs.j2"),
+        "src/main.rs",
+    ),
+    (
+        "mock.rs",
+        include_str!("../../../templates/client/src/bin/mock.rs.j2"),
+        "src/bin/mock.rs",
+    ),
+];
+
 pub fn scaffold(command: &Scaffold) -> ExitCode {
-    let Scaffold::Receiver(args) = command;
-    match receiver(args) {
-        Ok(path) => {
-            status(&format!(
+    let outcome = match command {
+        Scaffold::Receiver(args) => receiver(args).map(|path| {
+            format!(
                 "wrote a receiver package to {} (cd there and `cargo run -- --listen 127.0.0.1:8080`)",
                 path.display()
-            ));
+            )
+        }),
+        Scaffold::Client(args) => client(args).map(|(path, name)| {
+            format!(
+                "wrote a client package to {} (cd there and `cargo run -- --url URL`; `cargo run --bin {name}-mock` serves the examples)",
+                path.display()
+            )
+        }),
+    };
+    match outcome {
+        Ok(message) => {
+            status(&message);
             ExitCode::SUCCESS
         }
         Err(Failure::Reported) => ExitCode::from(1),
@@ -95,10 +139,11 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
-fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
+/// Generates `outputs` for the document, reporting its diagnostics.
+fn generate(args: &PackageArgs, outputs: &[Output]) -> Result<Run, Failure> {
     ensure_empty(&args.out_dir)?;
     let mut settings = Settings::default();
-    settings.outputs([Output::Types, Output::Receiver]);
+    settings.outputs(asyncgen_codegen::Outputs::only(outputs.iter().copied()));
     let run = asyncgen_codegen::pipeline::run(&args.spec, &args.load.options(), &settings)?;
     if !run.diagnostics.is_empty() {
         let _ = std::io::stderr().lock().write_all(run.render().as_bytes());
@@ -106,6 +151,11 @@ fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
     if !run.ok() {
         return Err(Failure::Reported);
     }
+    Ok(run)
+}
+
+fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
+    let run = generate(args, &[Output::Types, Output::Receiver])?;
     if run.endpoints.is_empty() {
         return Err(Failure::Message(format!(
             "{} describes no webhook endpoint: a receiver needs an `http` or `https` server on which the described application sends messages",
@@ -116,9 +166,9 @@ fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
     let (spec_files, spec) = spec_files(&args.spec, &run.inputs())?;
     let name = match &args.name {
         Some(n) => n.clone(),
-        None => package_name(&args.out_dir),
+        None => package_name(&args.out_dir, "webhook-receiver"),
     };
-    let runtime = runtime_dependency(args.runtime_path.as_deref())?;
+    let runtime = runtime_dependency(args.runtime_path.as_deref(), &["receiver"])?;
     let title = run.title.clone();
     let secrets = secrets(&run.endpoints);
     let ctx = context! {
@@ -126,21 +176,80 @@ fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
         endpoints => &run.endpoints,
         secrets,
     };
+    write_package(args, RECEIVER, &ctx, run.files, spec_files)
+}
 
+/// The package's path and name.
+fn client(args: &PackageArgs) -> Result<(PathBuf, String), Failure> {
+    let run = generate(args, &[Output::Types, Output::Client, Output::Mock])?;
+    let Some(socket) = run.sockets.first().cloned() else {
+        return Err(Failure::Message(format!(
+            "{} describes no websocket: a client needs a `ws` or `wss` server",
+            args.spec.display()
+        )));
+    };
+    if run.sockets.len() > 1 {
+        status(&format!(
+            "note: the document has {} websockets; the package's binaries use the first, `{}` (the others are generated in src/api too)",
+            run.sockets.len(),
+            socket.key
+        ));
+    }
+    let (spec_files, spec) = spec_files(&args.spec, &run.inputs())?;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => package_name(&args.out_dir, "websocket-client"),
+    };
+    let runtime = runtime_dependency(args.runtime_path.as_deref(), &["ws-client", "ws-mock"])?;
+    let url = socket
+        .urls
+        .first()
+        .map(|(_, u)| u.clone())
+        .unwrap_or_default();
+    // The mock serves the document's path; a token in the path is appended by the mock itself.
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+        .unwrap_or_else(|| "/".to_owned());
+    let mock_path = match &socket.token_path {
+        Some(prefix) => prefix.clone(),
+        None => path,
+    };
+    // The package name is lowercase ASCII, digits and `-`.
+    let token_env = format!("{}_TOKEN", name.replace('-', "_").to_ascii_uppercase());
+
+    let ctx = context! {
+        name, spec, runtime, url, mock_path, token_env,
+        title => &run.title,
+        socket,
+    };
+    let path = write_package(args, CLIENT, &ctx, run.files, spec_files)?;
+    Ok((path, name))
+}
+
+/// Renders `templates`, adds the generated module under `src/api/` and the document under
+/// `spec/`, and writes the package at once.
+fn write_package(
+    args: &PackageArgs,
+    templates: Templates,
+    ctx: &minijinja::Value,
+    generated: Vec<GeneratedFile>,
+    spec_files: Vec<GeneratedFile>,
+) -> Result<PathBuf, Failure> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_trim_blocks(true);
     env.set_keep_trailing_newline(true);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let mut files = Vec::new();
-    for (template, source, path) in RECEIVER {
+    for (template, source, path) in templates {
         env.add_template(template, source)?;
         files.push(GeneratedFile {
             path: (*path).to_owned(),
-            contents: env.get_template(template)?.render(&ctx)?,
+            contents: env.get_template(template)?.render(ctx)?,
         });
     }
-    files.extend(run.files.into_iter().map(|f| GeneratedFile {
+    files.extend(generated.into_iter().map(|f| GeneratedFile {
         path: format!("src/api/{}", f.path),
         contents: f.contents,
     }));
@@ -205,7 +314,7 @@ fn slash_path(p: &Path) -> String {
 }
 
 /// A valid Cargo package name from the directory name: lowercase ASCII letters, digits and `-`.
-fn package_name(dir: &Path) -> String {
+fn package_name(dir: &Path, fallback: &str) -> String {
     let raw = dir
         .canonicalize()
         .ok()
@@ -226,16 +335,16 @@ fn package_name(dir: &Path) -> String {
     if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name
     } else {
-        format!(
-            "webhook-receiver{}{name}",
-            if name.is_empty() { "" } else { "-" }
-        )
+        format!("{fallback}{}{name}", if name.is_empty() { "" } else { "-" })
     }
 }
 
 /// The `asyncgen-runtime` dependency as TOML: a path when given, else this release's version.
-fn runtime_dependency(path: Option<&Path>) -> Result<String, Failure> {
-    let features = r#"default-features = false, features = ["receiver"]"#;
+fn runtime_dependency(path: Option<&Path>, features: &[&str]) -> Result<String, Failure> {
+    let features = format!(
+        "default-features = false, features = {}",
+        serde_json::to_string(features)?
+    );
     Ok(match path {
         Some(p) => {
             let p = p
@@ -276,8 +385,17 @@ mod tests {
 
     #[test]
     fn package_names() {
-        assert_eq!(package_name(Path::new("/tmp/My Receiver")), "my-receiver");
-        assert_eq!(package_name(Path::new("dialer_cx")), "dialer-cx");
-        assert_eq!(package_name(Path::new("9lives")), "webhook-receiver-9lives");
+        assert_eq!(
+            package_name(Path::new("/tmp/My Receiver"), "webhook-receiver"),
+            "my-receiver"
+        );
+        assert_eq!(
+            package_name(Path::new("dialer_cx"), "webhook-receiver"),
+            "dialer-cx"
+        );
+        assert_eq!(
+            package_name(Path::new("9lives"), "webhook-receiver"),
+            "webhook-receiver-9lives"
+        );
     }
 }

@@ -1,7 +1,10 @@
-//! `asyncgen scaffold receiver` as a user runs it: for each webhook spec the package builds with
-//! `cargo build`, starts with `--listen`, and prints every example the generated sender posts as
-//! one JSON line `{message, payload}` (an unknown event with `message: null`); a required secret
-//! left unset stops it at start-up, naming the variable.
+//! `asyncgen scaffold` as a user runs it. `receiver`: for each webhook spec the package builds
+//! with `cargo build`, starts with `--listen`, and prints every example the generated sender
+//! posts as one JSON line `{message, payload}` (an unknown event with `message: null`); a
+//! required secret left unset stops it at start-up, naming the variable. `client`: for each
+//! websocket spec the package builds, its mock binary serves the document's examples, and the
+//! client prints each as a `{message, payload}` line on stdout and its connection states on
+//! stderr.
 //!
 //! The packages build in one target directory beside the workspace's, with the workspace's
 //! `Cargo.lock`, so their dependencies compile once.
@@ -37,11 +40,11 @@ fn target_dir() -> PathBuf {
 
 /// Scaffolds `spec` into a fresh directory and builds it; returns the directory (kept alive by
 /// the guard) and the binary.
-fn scaffold_and_build(spec: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
+fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let package = dir.path().join(name);
     let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
-        .args(["scaffold", "receiver", spec, "-o"])
+        .args(["scaffold", kind, spec, "-o"])
         .arg(&package)
         .arg("--runtime-path")
         .arg(repo_root().join("crates/asyncgen-runtime"))
@@ -53,12 +56,20 @@ fn scaffold_and_build(spec: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
         "scaffold {spec}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let spec_copy = format!(
+        "spec/{}",
+        Path::new(spec)
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+    );
     for file in [
         "Cargo.toml",
         "README.md",
+        ".gitignore",
         "src/main.rs",
         "src/api/mod.rs",
-        "spec/webhooks.yml",
+        spec_copy.as_str(),
     ] {
         assert!(package.join(file).is_file(), "{spec}: no {file}");
     }
@@ -168,7 +179,11 @@ fn scaffolded_receivers_build_and_print_every_event() {
     let rt = runtime();
 
     // Dialer.CX: HMAC signature.
-    let (_keep, binary) = scaffold_and_build("specs/dialer-cx/webhooks.yml", "dialer-cx-receiver");
+    let (_keep, binary) = scaffold_and_build(
+        "receiver",
+        "specs/dialer-cx/webhooks.yml",
+        "dialer-cx-receiver",
+    );
     let missing = Command::new(&binary)
         .args(["--listen", "127.0.0.1:0"])
         .env_remove("WEBHOOK_SIGNATURE")
@@ -220,7 +235,8 @@ fn scaffolded_receivers_build_and_print_every_event() {
     drop(running);
 
     // Dial 9: a token in the body.
-    let (_keep9, binary) = scaffold_and_build("specs/dial9/webhooks.yml", "dial9-receiver");
+    let (_keep9, binary) =
+        scaffold_and_build("receiver", "specs/dial9/webhooks.yml", "dial9-receiver");
     let running = Running::start(&binary, &[("AUTH_TOKEN", "d9-token")]);
     let sender = dial9::sender::WebhookSender::with_policy(
         &running.url,
@@ -247,7 +263,8 @@ fn scaffolded_receivers_build_and_print_every_event() {
     drop(running);
 
     // Dialpad: JWT bodies with a secret, plain JSON without one (the scheme is optional).
-    let (_keeppad, binary) = scaffold_and_build("specs/dialpad/webhooks.yml", "dialpad-receiver");
+    let (_keeppad, binary) =
+        scaffold_and_build("receiver", "specs/dialpad/webhooks.yml", "dialpad-receiver");
     for secret in [Some("pad-secret"), None] {
         let env: Vec<(&str, &str)> = secret.map(|s| ("DIALPAD_JWT", s)).into_iter().collect();
         let running = Running::start(&binary, &env);
@@ -302,5 +319,122 @@ fn scaffold_refuses_a_non_empty_directory_and_a_spec_without_webhooks() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook endpoint"));
+    assert!(!target.exists(), "nothing written");
+}
+
+/// Lines a child process writes, as they come.
+fn lines(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// Kills the child when dropped, so a failed assertion leaves no process behind.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(binary: &Path, args: &[&str]) -> Reaped {
+    Reaped(
+        Command::new(binary)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display())),
+    )
+}
+
+#[test]
+fn scaffolded_clients_build_and_print_every_event_of_the_mock() {
+    use asyncgen_generated_tests::specs_dialpad_websocket as dialpad_ws;
+    use asyncgen_generated_tests::specs_voipbin_websocket as voipbin;
+    let voipbin_expected: Vec<(&str, &str)> = voipbin::mock::EXAMPLES
+        .iter()
+        .copied()
+        .filter(|(_, json)| json.contains("\"topic\":\"customer_id:abc123:"))
+        .collect();
+    // (spec, package, client arguments, the examples it must print in order)
+    type Case<'a> = (&'a str, &'a str, &'a [&'a str], Vec<(&'a str, &'a str)>);
+    let cases: [Case; 2] = [
+        (
+            "specs/voipbin/websocket.yml",
+            "voipbin-client",
+            &["--token", "tok", "--subscribe", "customer_id:abc123:*:*"],
+            voipbin_expected,
+        ),
+        (
+            "specs/dialpad/websocket.yml",
+            "dialpad-client",
+            &[],
+            dialpad_ws::mock::EXAMPLES.to_vec(),
+        ),
+    ];
+    for (spec, name, args, expected) in cases {
+        assert!(!expected.is_empty(), "{spec}: examples to expect");
+        let (_dir, client) = scaffold_and_build("client", spec, name);
+        let mock_binary = target_dir().join("debug").join(format!("{name}-mock"));
+        let mut mock = spawn(&mock_binary, &["--listen", "127.0.0.1:0", "--token", "tok"]);
+        let mock_out = lines(mock.0.stdout.take().expect("stdout"));
+        let url = mock_out
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the mock says where it listens");
+        let url = url
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{spec}: unexpected mock output {url}"))
+            .to_owned();
+
+        let mut all_args = vec!["--url", url.as_str()];
+        all_args.extend_from_slice(args);
+        let mut running = spawn(&client, &all_args);
+        let stdout = lines(running.0.stdout.take().expect("stdout"));
+        let stderr = lines(running.0.stderr.take().expect("stderr"));
+        for (message, payload) in &expected {
+            let line = stdout
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("{spec}: no line for {message}"));
+            let line: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("{spec}: not a JSON line ({e}): {line}"));
+            assert_eq!(line["message"], *message, "{spec}: {line}");
+            let payload: Value = serde_json::from_str(payload).expect("example is JSON");
+            assert_eq!(line["payload"], payload, "{spec}: {message}");
+        }
+        let mut want = vec!["connecting", "connected"];
+        if !args.is_empty() {
+            want.push("subscribed");
+        }
+        // Printed before the events, but read on another thread: wait for as many.
+        let states: Vec<Value> = (0..want.len())
+            .filter_map(|_| stderr.recv_timeout(Duration::from_secs(10)).ok())
+            .filter_map(|l| serde_json::from_str(&l).ok())
+            .collect();
+        let names: Vec<&str> = states.iter().filter_map(|s| s["state"].as_str()).collect();
+
+        assert_eq!(names, want, "{spec}: state lines on stderr");
+        assert_eq!(states[0]["attempt"], 1, "{spec}");
+    }
+}
+
+#[test]
+fn scaffold_client_refuses_a_document_without_websockets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("client");
+    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["scaffold", "client", "specs/dial9/webhooks.yml", "-o"])
+        .arg(&target)
+        .current_dir(repo_root())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no websocket"));
     assert!(!target.exists(), "nothing written");
 }
