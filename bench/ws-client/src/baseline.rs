@@ -7,74 +7,70 @@ use tokio::sync::oneshot;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::api::types;
 use crate::{Outcome, SETUP_LIMIT, TOPIC, Tally, fail};
 
-/// The events, with the fields the application uses; other fields are ignored.
-#[derive(Deserialize)]
-#[serde(tag = "event_type")]
+/// The events, decoded into complete payload types (every field the document defines, the same
+/// data the generated client delivers). The structs are the ones asyncgen generated for the
+/// document, standing in for what the user would otherwise write by hand; the loop, the tag
+/// dispatch and the enum are hand-written.
 enum Event {
-    #[serde(rename = "call.created")]
-    CallCreated(Ev<Id>),
-    #[serde(rename = "call.status")]
-    CallStatus(Ev<Id>),
-    #[serde(rename = "call.ended")]
-    CallEnded(Ev<Id>),
-    #[serde(rename = "message.received")]
-    MessageReceived(Ev<Id>),
-    #[serde(rename = "message.sent")]
-    MessageSent(Ev<Id>),
-    #[serde(rename = "message.delivery")]
-    MessageDelivery(Ev<Id>),
-    #[serde(rename = "activeflow.updated")]
-    ActiveflowUpdated(Ev<Id>),
-    #[serde(rename = "activeflow.completed")]
-    ActiveflowCompleted(Ev<Id>),
-    #[serde(rename = "conference.joined")]
-    ConferenceJoined(Ev<Conference>),
-    #[serde(rename = "conference.left")]
-    ConferenceLeft(Ev<Conference>),
-    #[serde(rename = "conference.ended")]
-    ConferenceEnded(Ev<Conference>),
-    #[serde(rename = "queue.joined")]
-    QueueJoined(Ev<Queue>),
-    #[serde(rename = "queue.connected")]
-    QueueConnected(Ev<Queue>),
-    #[serde(rename = "queue.left")]
-    QueueLeft(Ev<Queue>),
-    #[serde(rename = "agent.status")]
-    AgentStatus(Ev<Agent>),
-    #[serde(rename = "recording.started")]
-    RecordingStarted(Ev<Id>),
-    #[serde(rename = "recording.completed")]
-    RecordingCompleted(Ev<Id>),
-    #[serde(rename = "transcription.completed")]
-    TranscriptionCompleted(Ev<Id>),
+    CallCreated(types::CallCreatedEvent),
+    CallStatus(types::CallStatusEvent),
+    CallEnded(types::CallEndedEvent),
+    MessageReceived(types::MessageReceivedEvent),
+    MessageSent(types::MessageSentEvent),
+    MessageDelivery(types::MessageDeliveryEvent),
+    ActiveflowUpdated(types::ActiveflowUpdatedEvent),
+    ActiveflowCompleted(types::ActiveflowCompletedEvent),
+    ConferenceJoined(types::ConferenceJoinedEvent),
+    ConferenceLeft(types::ConferenceLeftEvent),
+    ConferenceEnded(types::ConferenceEndedEvent),
+    QueueJoined(types::QueueJoinedEvent),
+    QueueConnected(types::QueueConnectedEvent),
+    QueueLeft(types::QueueLeftEvent),
+    AgentStatus(types::AgentStatusEvent),
+    RecordingStarted(types::RecordingStartedEvent),
+    RecordingCompleted(types::RecordingCompletedEvent),
+    TranscriptionCompleted(types::TranscriptionCompletedEvent),
 }
 
+/// The tag alone, borrowed: read first to pick the payload type (the payload structs keep
+/// `event_type` as a field, so serde's internally tagged enum cannot hold them).
 #[derive(Deserialize)]
-struct Ev<D> {
-    topic: String,
-    data: D,
+struct Tag<'a> {
+    #[serde(borrow)]
+    event_type: std::borrow::Cow<'a, str>,
 }
 
-#[derive(Deserialize)]
-struct Id {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct Conference {
-    conference_id: String,
-}
-
-#[derive(Deserialize)]
-struct Queue {
-    queue_id: String,
-}
-
-#[derive(Deserialize)]
-struct Agent {
-    agent_id: String,
+fn decode(text: &str) -> Result<Event, serde_json::Error> {
+    use serde_json::from_str as d;
+    let tag: Tag = d(text)?;
+    Ok(match tag.event_type.as_ref() {
+        "call.created" => Event::CallCreated(d(text)?),
+        "call.status" => Event::CallStatus(d(text)?),
+        "call.ended" => Event::CallEnded(d(text)?),
+        "message.received" => Event::MessageReceived(d(text)?),
+        "message.sent" => Event::MessageSent(d(text)?),
+        "message.delivery" => Event::MessageDelivery(d(text)?),
+        "activeflow.updated" => Event::ActiveflowUpdated(d(text)?),
+        "activeflow.completed" => Event::ActiveflowCompleted(d(text)?),
+        "conference.joined" => Event::ConferenceJoined(d(text)?),
+        "conference.left" => Event::ConferenceLeft(d(text)?),
+        "conference.ended" => Event::ConferenceEnded(d(text)?),
+        "queue.joined" => Event::QueueJoined(d(text)?),
+        "queue.connected" => Event::QueueConnected(d(text)?),
+        "queue.left" => Event::QueueLeft(d(text)?),
+        "agent.status" => Event::AgentStatus(d(text)?),
+        "recording.started" => Event::RecordingStarted(d(text)?),
+        "recording.completed" => Event::RecordingCompleted(d(text)?),
+        "transcription.completed" => Event::TranscriptionCompleted(d(text)?),
+        other => {
+            return Err(serde::de::Error::custom(format!(
+                "unknown event_type {other}"
+            )));
+        }
+    })
 }
 
 /// The server's answer to a request.
@@ -85,11 +81,12 @@ struct Reply {
 }
 
 pub async fn run(url: String, events: u64, ready: oneshot::Sender<()>) -> Outcome {
-    let (mut ws, _response) = match timeout(SETUP_LIMIT, tokio_tungstenite::connect_async(url)).await {
-        Ok(Ok(connected)) => connected,
-        Ok(Err(e)) => fail(format!("connect: {e}")),
-        Err(_) => fail("connect: timed out"),
-    };
+    let (mut ws, _response) =
+        match timeout(SETUP_LIMIT, tokio_tungstenite::connect_async(url)).await {
+            Ok(Ok(connected)) => connected,
+            Ok(Err(e)) => fail(format!("connect: {e}")),
+            Err(_) => fail("connect: timed out"),
+        };
     let subscribe = serde_json::json!({"type": "subscribe", "topics": [TOPIC]}).to_string();
     if let Err(e) = ws.send(Message::text(subscribe)).await {
         fail(format!("subscribe: {e}"));
@@ -117,7 +114,7 @@ pub async fn run(url: String, events: u64, ready: oneshot::Sender<()>) -> Outcom
             Some(Err(e)) => fail(format!("read: {e}")),
             None => fail("the connection ended"),
         };
-        match serde_json::from_str::<Event>(&text) {
+        match decode(&text) {
             Ok(event) => dispatch(&mut tally, event),
             Err(e) => fail(format!("undecodable event: {e}: {text}")),
         }
@@ -147,5 +144,5 @@ fn dispatch(tally: &mut Tally, event: Event) {
         E::RecordingCompleted(e) => (16, &e.topic, &e.data.id),
         E::TranscriptionCompleted(e) => (17, &e.topic, &e.data.id),
     };
-    tally.add(kind, topic, key);
+    tally.add(kind, topic.as_str(), key);
 }

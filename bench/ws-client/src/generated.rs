@@ -9,7 +9,7 @@ use crate::{Outcome, SETUP_LIMIT, Tally, fail};
 
 pub async fn run(url: String, events: u64, ready: oneshot::Sender<()>) -> Outcome {
     let mut config = client::Client::config(url);
-    // Far more than the mock's 1024-frame queue can put in flight: the client never drops.
+    // Room for the reader task to run ahead of this loop; a drop would fail the run (main.rs).
     config.event_capacity = 65536;
     let (client, mut stream) =
         client::Client::connect_with(config).unwrap_or_else(|e| fail(format!("config: {e}")));
@@ -25,7 +25,9 @@ pub async fn run(url: String, events: u64, ready: oneshot::Sender<()>) -> Outcom
     while !tally.done() {
         match stream.recv().await {
             Some(ws::Event::Message(message)) => dispatch(&mut tally, &message),
-            Some(ws::Event::Connecting { .. } | ws::Event::Connected | ws::Event::Subscribed { .. }) => {}
+            Some(
+                ws::Event::Connecting { .. } | ws::Event::Connected | ws::Event::Subscribed { .. },
+            ) => {}
             other => fail(format!("unexpected event: {other:?}")),
         }
     }

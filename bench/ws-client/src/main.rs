@@ -18,7 +18,7 @@
 //! a wait beyond its limit prints the reason and exits with status 1.
 
 #[path = "api/mod.rs"]
-#[allow(dead_code, clippy::all)]
+#[allow(dead_code, unused_imports, clippy::all)]
 mod api;
 mod baseline;
 mod generated;
@@ -128,19 +128,29 @@ pub struct Outcome {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage = "usage: ws-client-bench generated|baseline [EVENTS]";
-    let mode = args.first().map(String::as_str).unwrap_or_else(|| fail(usage));
+    let mode = args
+        .first()
+        .map(String::as_str)
+        .unwrap_or_else(|| fail(usage));
     if !matches!(mode, "generated" | "baseline") {
         fail(usage);
     }
     let events: u64 = match args.get(1) {
         None => 1_000_000,
-        Some(n) => n.parse().ok().filter(|&n| n > 1).unwrap_or_else(|| fail(usage)),
+        Some(n) => n
+            .parse()
+            .ok()
+            .filter(|&n| n > 1)
+            .unwrap_or_else(|| fail(usage)),
     };
 
     watchdog();
     let (url_tx, url_rx) = std::sync::mpsc::channel();
     let (ready_tx, ready_rx) = oneshot::channel();
-    std::thread::spawn(move || server(events, url_tx, ready_rx));
+    std::thread::Builder::new()
+        .name("mock-server".into())
+        .spawn(move || server(events, url_tx, ready_rx))
+        .unwrap_or_else(|e| fail(format!("server thread: {e}")));
     let url = url_rx
         .recv_timeout(SETUP_LIMIT)
         .unwrap_or_else(|_| fail("the mock server did not start"));

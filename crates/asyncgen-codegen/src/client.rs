@@ -3,7 +3,6 @@
 //! `Client` configured with the spec's reconnect, heartbeat and token-expiry policies.
 
 use asyncgen_ir::Api;
-use asyncgen_ir::types::Rule;
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -150,7 +149,8 @@ fn socket(api: &Api, n: &SocketNames<'_>) -> TokenStream {
             },
         )
     };
-    let decode = decode(n);
+    let decode = crate::decode::decode(n);
+    let is_event_frame = crate::decode::is_event_frame(n);
     let names = n.incoming_names(api);
     let replies: Vec<_> = n
         .socket
@@ -264,6 +264,7 @@ fn socket(api: &Api, n: &SocketNames<'_>) -> TokenStream {
             #classify
 
             #decode
+            #is_event_frame
         }
 
         #helpers
@@ -459,59 +460,6 @@ fn subscription_methods(n: &SocketNames<'_>) -> TokenStream {
             self.handle
                 .unsubscribe(topics.into_iter().map(|t| ::std::string::String::from(t.into())))
                 .await
-        }
-    }
-}
-
-/// A decoder that reads only the discriminating fields first, then decodes the whole frame as
-/// the one message they name: no intermediate `serde_json::Value`. Used when every rule is a
-/// top-level string constant; anything it cannot place goes through the union's own decoding.
-fn decode(n: &SocketNames<'_>) -> TokenStream {
-    let incoming = &n.incoming;
-    let mut fields: Vec<String> = Vec::new();
-    let mut checks = Vec::new();
-    for v in &n.incoming_union.variants {
-        let Rule::Equals { path, value } = &v.rule else {
-            return TokenStream::new();
-        };
-        let (Some(value), [field]) = (value.as_str(), path.as_slice()) else {
-            return TokenStream::new();
-        };
-        let i = match fields.iter().position(|f| f == field) {
-            Some(i) => i,
-            None => {
-                fields.push(field.clone());
-                fields.len() - 1
-            }
-        };
-        let slot = format_ident!("f{}", i);
-        let variant = crate::types::ident(&v.name);
-        checks.push(quote! {
-            if peek.#slot.as_deref() == ::std::option::Option::Some(#value) {
-                return ::std::result::Result::Ok(types::#incoming::#variant(::serde_json::from_slice(payload)?));
-            }
-        });
-    }
-    if fields.is_empty() {
-        return TokenStream::new();
-    }
-    let slots = fields.iter().enumerate().map(|(i, f)| {
-        let slot = format_ident!("f{}", i);
-        quote! {
-            #[serde(rename = #f, default, borrow)]
-            #slot: ::std::option::Option<::std::borrow::Cow<'a, str>>,
-        }
-    });
-    quote! {
-        fn decode(&self, payload: &[u8]) -> ::std::result::Result<types::#incoming, ws::BoxError> {
-            #[derive(::serde::Deserialize)]
-            struct Peek<'a> {
-                #( #slots )*
-            }
-            if let ::std::result::Result::Ok(peek) = ::serde_json::from_slice::<Peek<'_>>(payload) {
-                #( #checks )*
-            }
-            ::std::result::Result::Ok(::serde_json::from_slice(payload)?)
         }
     }
 }

@@ -5,6 +5,7 @@
 //! (or `include!` of the build script's copy) brings it in.
 
 mod client;
+mod decode;
 mod format;
 mod mock;
 pub mod output;

@@ -99,9 +99,33 @@ pub enum Event<I> {
     Closed,
 }
 
+/// What the queue holds: an event, or a frame the protocol vouched to be an event, decoded only
+/// when the consumer takes it. Decoding on the consumer's task keeps the reader free to read
+/// and keeps each message's allocations on the thread that uses and frees them.
+pub(crate) enum Item<I> {
+    Ready(Event<I>),
+    Raw(Raw),
+}
+
+/// An undecoded frame's payload.
+pub(crate) enum Raw {
+    /// Already checked to be UTF-8 by the websocket layer.
+    Text(tokio_tungstenite::tungstenite::Utf8Bytes),
+    Binary(bytes::Bytes),
+}
+
+/// A decoder of `T` frames (`str` or `[u8]`).
+type DecodeFn<T, I> = Box<dyn Fn(&T) -> Result<I, super::BoxError> + Send + Sync>;
+
+/// The protocol's decoders (text, binary), as the [`EventStream`] calls them.
+pub(crate) struct Decoder<I> {
+    pub(crate) text: DecodeFn<str, I>,
+    pub(crate) binary: DecodeFn<[u8], I>,
+}
+
 /// State shared by the supervisor (producer) and the [`EventStream`] (consumer).
 pub(crate) struct Queue<I> {
-    events: Mutex<VecDeque<Event<I>>>,
+    events: Mutex<VecDeque<Item<I>>>,
     capacity: usize,
     ready: Notify,
     dropped: AtomicU64,
@@ -120,7 +144,7 @@ impl<I> Queue<I> {
     }
 
     // Nothing panics while the lock is held, but a poisoned queue is still a valid queue.
-    fn lock(&self) -> MutexGuard<'_, VecDeque<Event<I>>> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Item<I>>> {
         self.events
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -128,6 +152,16 @@ impl<I> Queue<I> {
 
     /// Adds an event, dropping the oldest when full.
     pub(crate) fn push(&self, event: Event<I>) {
+        self.push_item(Item::Ready(event));
+    }
+
+    /// Adds a frame that is an event, to be decoded by the consumer; dropping the oldest when
+    /// full.
+    pub(crate) fn push_raw(&self, frame: Raw) {
+        self.push_item(Item::Raw(frame));
+    }
+
+    fn push_item(&self, event: Item<I>) {
         let dropped_one = {
             let mut events = self.lock();
             let dropped_one = events.len() >= self.capacity && events.pop_front().is_some();
@@ -165,18 +199,20 @@ impl<I> Queue<I> {
 pub struct EventStream<I> {
     pub(crate) queue: Arc<Queue<I>>,
     pub(crate) stop: CancellationToken,
+    pub(crate) decode: Decoder<I>,
 }
 
 impl<I> EventStream<I> {
     /// The next event; `None` after [`Event::Closed`] has been returned.
     pub async fn recv(&mut self) -> Option<Event<I>> {
         loop {
-            if let Some(event) = self.queue.lock().pop_front() {
-                return Some(event);
+            if let Some(item) = self.queue.lock().pop_front() {
+                return Some(self.resolve(item));
             }
             if self.queue.finished.load(Ordering::Acquire) {
                 // `finish` pushes before setting the flag: check once more.
-                return self.queue.lock().pop_front();
+                let item = self.queue.lock().pop_front();
+                return item.map(|i| self.resolve(i));
             }
             // `notify_one` leaves a permit when nobody waits, so a push between the check above
             // and this await is not missed.
@@ -186,7 +222,26 @@ impl<I> EventStream<I> {
 
     /// The next event if one is ready.
     pub fn try_recv(&mut self) -> Option<Event<I>> {
-        self.queue.lock().pop_front()
+        let item = self.queue.lock().pop_front();
+        item.map(|i| self.resolve(i))
+    }
+
+    fn resolve(&self, item: Item<I>) -> Event<I> {
+        match item {
+            Item::Ready(event) => event,
+            Item::Raw(frame) => match match &frame {
+                Raw::Text(text) => (self.decode.text)(text.as_str()),
+                Raw::Binary(bytes) => (self.decode.binary)(bytes),
+            } {
+                Ok(message) => Event::Message(message),
+                Err(e) => {
+                    tracing::debug!(error = %e, "ws client: skipped a malformed frame");
+                    Event::Malformed {
+                        error: e.to_string(),
+                    }
+                }
+            },
+        }
     }
 
     /// Events discarded so far because the consumer was too slow (the oldest go first).

@@ -63,7 +63,7 @@ pub use config::{
     ReconnectPolicy, UrlProvider, with_query,
 };
 pub use events::{Disconnect, Event, EventStream};
-pub use protocol::{Frame, Protocol};
+pub use protocol::{Frame, Protocol, contains};
 
 use crate::ConfigError;
 use events::Queue;
@@ -130,6 +130,12 @@ impl Client {
         })?;
         install_crypto_provider();
         let queue = Arc::new(Queue::new(config.event_capacity));
+        let protocol = Arc::new(protocol);
+        let (text, binary) = (Arc::clone(&protocol), Arc::clone(&protocol));
+        let decode = events::Decoder {
+            text: Box::new(move |frame| text.decode_text(frame)),
+            binary: Box::new(move |frame| binary.decode(frame)),
+        };
         let (command_tx, command_rx) = mpsc::channel(COMMAND_CAPACITY);
         let stop = CancellationToken::new();
         let done = CancellationToken::new();
@@ -156,7 +162,14 @@ impl Client {
             done,
             ack_timeout,
         };
-        Ok((handle, EventStream { queue, stop }))
+        Ok((
+            handle,
+            EventStream {
+                queue,
+                stop,
+                decode,
+            },
+        ))
     }
 }
 

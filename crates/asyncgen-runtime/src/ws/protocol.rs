@@ -57,6 +57,17 @@ pub trait Protocol: Send + Sync + 'static {
     /// Whether `message` is an event or answers a subscription.
     fn classify(&self, message: &Self::Incoming) -> Frame;
 
+    /// Whether the frame with this payload is certainly an event ([`Frame::Event`]), judged
+    /// without decoding it. Such frames are queued as they are and decoded by the consumer, in
+    /// [`EventStream::recv`](super::EventStream::recv), on its own task: the reader stays free
+    /// to read, and each message is allocated and freed on one thread. Others are decoded and
+    /// classified by the reader. `false` (the default) is always correct; `true` for a reply
+    /// only means its acknowledgement goes unnoticed (the subscribe call times out).
+    fn is_event_frame(&self, payload: &[u8]) -> bool {
+        let _ = payload;
+        false
+    }
+
     /// Whether [`Frame::Ack`] and [`Frame::Error`] messages are also delivered, as
     /// [`Event::Message`](super::Event::Message) right after the
     /// [`Event::Subscribed`](super::Event::Subscribed) /
@@ -77,4 +88,17 @@ pub trait Protocol: Send + Sync + 'static {
     fn decode(&self, payload: &[u8]) -> Result<Self::Incoming, BoxError> {
         Ok(serde_json::from_slice(payload)?)
     }
+
+    /// The message in a text frame, whose payload the websocket layer has already checked to be
+    /// UTF-8; by default [`decode`](Self::decode) of its bytes. Override it to skip checking
+    /// again (`serde_json::from_str` does not).
+    fn decode_text(&self, text: &str) -> Result<Self::Incoming, BoxError> {
+        self.decode(text.as_bytes())
+    }
+}
+
+/// Whether `needle` occurs in `haystack` (SIMD substring search): what a generated
+/// [`Protocol::is_event_frame`] uses to rule out the markers of replies without decoding.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
 }

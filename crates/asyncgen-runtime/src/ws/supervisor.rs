@@ -10,12 +10,13 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -26,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::ClientError;
 use super::config::{ClientConfig, ConnectionUrl, redact};
-use super::events::{Disconnect, Event, Queue};
+use super::events::{Disconnect, Event, Queue, Raw};
 use super::protocol::{Frame, Protocol};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -93,14 +94,14 @@ pub(crate) struct Supervisor<P: Protocol> {
 impl<P: Protocol> Supervisor<P> {
     pub(crate) fn new(
         config: ClientConfig,
-        protocol: P,
+        protocol: Arc<P>,
         commands: mpsc::Receiver<Command<P::Outgoing>>,
         queue: Arc<Queue<P::Incoming>>,
         stop: CancellationToken,
     ) -> Self {
         Supervisor {
             config,
-            protocol: Arc::new(protocol),
+            protocol,
             commands,
             queue,
             stop,
@@ -315,7 +316,8 @@ impl<P: Protocol> Supervisor<P> {
         let (sink, stream) = ws.split();
         let (write_tx, write_rx) = mpsc::channel(self.config.write_capacity);
         let (inbound_tx, mut inbound_rx) = mpsc::channel(INBOUND_CAPACITY);
-        let (seen_tx, seen_rx) = watch::channel(connected_at);
+        // Frames read so far: the heartbeat compares it across a ping.
+        let seen = Arc::new(AtomicU64::new(0));
         // Before the reader starts, so that no message precedes it.
         self.queue.push(Event::Connected);
         let mut writer = AbortOnDrop(tokio::spawn(write_loop(sink, write_rx, inbound_tx.clone())));
@@ -324,7 +326,7 @@ impl<P: Protocol> Supervisor<P> {
             Arc::clone(&self.protocol),
             Arc::clone(&self.queue),
             inbound_tx,
-            seen_tx,
+            Arc::clone(&seen),
         )));
 
         if !self.active.is_empty() {
@@ -336,13 +338,13 @@ impl<P: Protocol> Supervisor<P> {
 
         let heartbeat = self.config.heartbeat;
         let mut next_ping = heartbeat.and_then(|h| connected_at.checked_add(h.interval));
-        // The first ping not yet followed by any frame.
-        let mut unanswered_ping: Option<Instant> = None;
+        // The first ping not yet followed by any frame, and the frame count when it was sent.
+        let mut unanswered_ping: Option<(Instant, u64)> = None;
         let stop = self.stop.clone();
         let exit = loop {
             let dead_at = unanswered_ping
                 .zip(heartbeat)
-                .and_then(|(at, h)| at.checked_add(h.timeout));
+                .and_then(|((at, _), h)| at.checked_add(h.timeout));
             tokio::select! {
                 biased;
                 () = stop.cancelled() => break None,
@@ -360,12 +362,12 @@ impl<P: Protocol> Supervisor<P> {
                     let now = Instant::now();
                     // A full write queue already means trouble; the timeout will tell.
                     let _ = write_tx.try_send(Message::Ping(Default::default()));
-                    unanswered_ping.get_or_insert(now);
+                    unanswered_ping.get_or_insert((now, seen.load(AtomicOrdering::Relaxed)));
                     next_ping = heartbeat.and_then(|h| now.checked_add(h.interval));
                 }
                 () = sleep_opt(dead_at) => {
                     match unanswered_ping {
-                        Some(pinged) if *seen_rx.borrow() < pinged => {
+                        Some((_, frames)) if seen.load(AtomicOrdering::Relaxed) == frames => {
                             break Some(Disconnect::HeartbeatTimeout)
                         }
                         _ => unanswered_ping = None,
@@ -507,13 +509,13 @@ async fn read_loop<P: Protocol>(
     protocol: Arc<P>,
     queue: Arc<Queue<P::Incoming>>,
     inbound: mpsc::Sender<Inbound>,
-    seen: watch::Sender<Instant>,
+    seen: Arc<AtomicU64>,
 ) {
     let end = loop {
         let Some(item) = stream.next().await else {
             break Disconnect::Eof;
         };
-        seen.send_replace(Instant::now());
+        seen.fetch_add(1, AtomicOrdering::Relaxed);
         let payload = match &item {
             Ok(Message::Text(text)) => text.as_bytes(),
             Ok(Message::Binary(bytes)) => bytes.as_ref(),
@@ -533,7 +535,20 @@ async fn read_loop<P: Protocol>(
             Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => continue,
             Err(e) => break Disconnect::ReadFailed(e.to_string()),
         };
-        let message = match protocol.decode(payload) {
+        if protocol.is_event_frame(payload) {
+            let frame = match item {
+                Ok(Message::Text(text)) => Raw::Text(text),
+                Ok(Message::Binary(bytes)) => Raw::Binary(bytes),
+                _ => continue,
+            };
+            queue.push_raw(frame);
+            continue;
+        }
+        let decoded = match &item {
+            Ok(Message::Text(text)) => protocol.decode_text(text.as_str()),
+            _ => protocol.decode(payload),
+        };
+        let message = match decoded {
             Ok(message) => message,
             Err(e) => {
                 tracing::debug!(error = %e, "ws client: skipped a malformed frame");
