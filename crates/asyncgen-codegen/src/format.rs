@@ -157,7 +157,16 @@ pub fn module_root(modules: &[&str]) -> TokenStream {
             pub use types::*;
         )
     });
+    // Doc comments carry the document's prose: a bare URL or a `[bracketed]` word there is
+    // text (and `<T>` is not HTML), not rustdoc markup, and must not fail a user's `cargo doc`
+    // under `-D warnings`.
     quote! {
+        #![allow(
+            rustdoc::bare_urls,
+            rustdoc::broken_intra_doc_links,
+            rustdoc::invalid_html_tags
+        )]
+
         #( #[allow(deprecated)] pub mod #idents; )*
 
         #types

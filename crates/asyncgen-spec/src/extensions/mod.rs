@@ -4,7 +4,7 @@
 //! type that reads it, whose rustdoc becomes the JSON Schema description (and the generated
 //! code's docs). The same type serves three users, so they cannot drift apart:
 //!
-//! - the loader, through [`check`], which the validator's walker calls for every `x-` field and
+//! - the loader, through `check`, which the validator's walker calls for every `x-` field and
 //!   which turns what is wrong into located diagnostics;
 //! - later stages (the IR, generators), through [`parse`];
 //! - people and other tools, through [`json_schemas`] (committed as `specs/extensions/*.json`).
