@@ -7,12 +7,8 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::sender::millis;
 use crate::socket::{SocketNames, TokenPlace, from_template, pointer, topics_of};
-
-fn millis(d: &asyncgen_spec::extensions::Duration) -> TokenStream {
-    let ms = d.as_millis();
-    quote!(::std::time::Duration::from_millis(#ms))
-}
 
 /// The client module's items.
 pub fn tokens(api: &Api, sockets: &[SocketNames<'_>]) -> TokenStream {

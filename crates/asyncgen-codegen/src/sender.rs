@@ -20,7 +20,8 @@ pub fn tokens(space: &TypeSpace, endpoints: &[Names<'_>]) -> TokenStream {
     }
 }
 
-fn millis(d: &asyncgen_spec::extensions::Duration) -> TokenStream {
+/// A spec duration as a `std::time::Duration` expression.
+pub(crate) fn millis(d: &asyncgen_spec::extensions::Duration) -> TokenStream {
     let ms = d.as_millis();
     quote!(::std::time::Duration::from_millis(#ms))
 }

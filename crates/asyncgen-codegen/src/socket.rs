@@ -208,7 +208,7 @@ pub fn topics_of() -> TokenStream {
 
 /// `/name` as a JSON pointer.
 pub fn pointer(wire: &str) -> String {
-    format!("/{}", wire.replace('~', "~0").replace('/', "~1"))
+    crate::types::pointer(&[wire.to_owned()])
 }
 
 /// What a scaffolded crate needs to know of a socket's generated items.

@@ -570,7 +570,8 @@ fn string_enum(
     }
 }
 
-fn pointer(path: &[String]) -> String {
+/// `path` (object keys from the root) as a JSON pointer.
+pub(crate) fn pointer(path: &[String]) -> String {
     path.iter()
         .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
         .collect()
