@@ -57,12 +57,8 @@ pub fn rendered(loaded: &asyncgen_spec::Loaded) -> String {
 
 /// Runs the whole pipeline on `path` with default settings; every file it generates.
 pub fn generated(path: &Path) -> Vec<asyncgen_codegen::GeneratedFile> {
-    let run = asyncgen_codegen::pipeline::run(
-        path,
-        &Default::default(),
-        &asyncgen_codegen::Settings::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let run = asyncgen_codegen::pipeline::run(path, &asyncgen_codegen::Settings::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(run.ok(), "{}:\n{}", path.display(), run.render());
     run.files
 }

@@ -70,8 +70,7 @@ fn main() {
     let mut settings = asyncgen_codegen::Settings::default();
     settings.derive_json_schema(true);
     for (name, spec) in documents(&root) {
-        let run = asyncgen_codegen::pipeline::run(&spec, &Default::default(), &settings)
-            .expect("generator");
+        let run = asyncgen_codegen::pipeline::run(&spec, &settings).expect("generator");
         for p in run.inputs() {
             println!("cargo:rerun-if-changed={}", p.display());
         }

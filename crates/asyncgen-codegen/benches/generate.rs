@@ -19,12 +19,8 @@ fn bare_load(path: &Path) -> impl Sized {
 }
 
 fn generate(path: &Path) -> impl Sized {
-    let run = asyncgen_codegen::pipeline::run(
-        path,
-        &Default::default(),
-        &asyncgen_codegen::Settings::default(),
-    )
-    .expect("generates");
+    let run = asyncgen_codegen::pipeline::run(path, &asyncgen_codegen::Settings::default())
+        .expect("generates");
     assert!(run.ok() && !run.files.is_empty(), "{}", run.render());
     run
 }

@@ -81,12 +81,10 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
 }
 
 /// Runs the pipeline on the document at `spec`.
-pub fn run(
-    spec: &Path,
-    options: &asyncgen_spec::LoadOptions,
-    settings: &Settings,
-) -> Result<Run, GenerateError> {
-    let loaded = asyncgen_spec::load(spec, options);
+pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
+    let options = settings.load_options();
+    let loaded = asyncgen_spec::load(spec, &options);
+
     let mut diagnostics = loaded.diagnostics.clone();
     let Ok(api) = asyncgen_ir::lower(&loaded) else {
         return Ok(Run {

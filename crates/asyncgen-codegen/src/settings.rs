@@ -91,6 +91,23 @@ impl Outputs {
             Outputs::Only(set) => set.contains(&output),
         }
     }
+
+    /// Wants `output` or not, leaving the others as they are. Turning one off from
+    /// [`Outputs::Applicable`] leaves every other output, still where it applies.
+    pub fn set(&mut self, output: Output, on: bool) {
+        match self {
+            Outputs::Applicable if on => {}
+            Outputs::Applicable => {
+                *self = Outputs::only(Output::ALL.iter().copied().filter(|o| *o != output));
+            }
+            Outputs::Only(set) if on => {
+                set.insert(output);
+            }
+            Outputs::Only(set) => {
+                set.remove(&output);
+            }
+        }
+    }
 }
 
 impl From<Output> for Outputs {
@@ -291,6 +308,27 @@ options! {
     outputs: Outputs = Outputs::Applicable;
         cli "only": Option<Vec<Output>> [value_name = "OUTPUT", value_delimiter = ','] =>
             |only: Option<Vec<Output>>| only.map(Outputs::only);
+
+    /// Treat warnings (unexpected or misplaced fields, ambiguous dispatch, ...) as errors, so
+    /// nothing is generated from a document that has any.
+    strict: bool = false;
+        cli "strict": bool => |on: bool| on.then_some(true);
+}
+
+impl Settings {
+    /// Turns one output on or off, keeping the others as they are: starting from the default
+    /// (every output that applies), `output(Output::Client, false)` keeps all the rest.
+    pub fn output(&mut self, output: Output, on: bool) -> &mut Self {
+        self.outputs.set(output, on);
+        self
+    }
+
+    /// The loader's options these settings imply.
+    pub fn load_options(&self) -> asyncgen_spec::LoadOptions {
+        asyncgen_spec::LoadOptions {
+            strict: self.strict,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -303,6 +341,26 @@ mod tests {
         settings.derive_json_schema(true).outputs([Output::Types]);
         assert!(settings.derive_json_schema);
         assert_eq!(settings.outputs, Outputs::only([Output::Types]));
+    }
+
+    #[test]
+    fn outputs_turn_on_and_off_one_at_a_time() {
+        let mut settings = Settings::default();
+        settings.output(Output::Receiver, true);
+        assert_eq!(settings.outputs, Outputs::Applicable);
+        settings
+            .output(Output::Client, false)
+            .output(Output::Mock, false);
+        assert_eq!(
+            settings.outputs,
+            Outputs::only([Output::Types, Output::Receiver, Output::Sender])
+        );
+        settings.output(Output::Mock, true);
+        assert!(settings.outputs.includes(Output::Mock));
+        assert!(!settings.outputs.includes(Output::Client));
+        let mut only = Outputs::only([Output::Types]);
+        only.set(Output::Types, false);
+        assert_eq!(only, Outputs::only([]));
     }
 
     #[test]
@@ -338,15 +396,19 @@ mod tests {
         let mut builder = Builder {
             settings: Settings::default(),
         };
-        builder.derive_json_schema(true).outputs(Output::Types);
-        assert!(builder.settings.derive_json_schema);
+        builder
+            .derive_json_schema(true)
+            .outputs(Output::Types)
+            .strict(true);
+        assert!(builder.settings.derive_json_schema && builder.settings.strict);
+
         assert_eq!(builder.settings.outputs, Outputs::only([Output::Types]));
     }
 
     #[test]
     fn options_table_lists_every_field_with_its_doc() {
         let names: Vec<&str> = OPTIONS.iter().map(|o| o.name).collect();
-        assert_eq!(names, ["derive_json_schema", "outputs"]);
+        assert_eq!(names, ["derive_json_schema", "outputs", "strict"]);
         for option in OPTIONS {
             assert!(!option.summary().is_empty(), "{option:?}");
             assert!(!option.flag.starts_with('-'), "{option:?}");

@@ -45,3 +45,23 @@ pub use scheme::{
     SignatureScheme, SignatureTimestamp,
 };
 pub use secret::{Secret, Secrets, env_var_name};
+
+/// Includes the module a build script generated with `asyncgen_build` (the prost
+/// `include_proto!` habit): its items land in the module where the macro is called.
+///
+/// The name is the one the build script compiled the document under: by default the
+/// document's file stem (`specs/dialer-cx/webhooks.yml` → `"webhooks"`), or what it gave
+/// `Builder::name`.
+///
+/// ```ignore
+/// mod api {
+///     asyncgen_runtime::include_spec!("webhooks");
+/// }
+/// use api::receiver::WebhookHandler;
+/// ```
+#[macro_export]
+macro_rules! include_spec {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/asyncgen/", $name, ".rs"));
+    };
+}

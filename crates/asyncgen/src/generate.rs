@@ -16,8 +16,6 @@ use asyncgen_codegen::output::{self, WriteReport};
 use asyncgen_codegen::pipeline::{self, Run};
 use clap::Args;
 
-use crate::LoadArgs;
-
 /// What `generate` and `check` share: they must accept the same flags, since `check` tells the
 /// user to rerun `generate` with them.
 #[derive(Debug, Args)]
@@ -28,8 +26,6 @@ pub struct GenerateArgs {
     /// Output directory: one Rust module whose root is DIR/mod.rs.
     #[arg(short = 'o', long = "out-dir", value_name = "DIR", required = true)]
     out_dir: PathBuf,
-    #[command(flatten)]
-    load: LoadArgs,
     #[command(flatten, next_help_heading = "Generation options")]
     settings: SettingsArgs,
 }
@@ -82,7 +78,7 @@ pub fn check(args: &GenerateArgs) -> ExitCode {
 /// generator failed), in which case nothing may be written.
 fn regenerate(args: &GenerateArgs) -> Option<Run> {
     let settings = args.settings.settings();
-    let run = match pipeline::run(&args.spec, &args.load.options(), &settings) {
+    let run = match pipeline::run(&args.spec, &settings) {
         Ok(run) => run,
         Err(e) => {
             status(&format!("error: {e}"));

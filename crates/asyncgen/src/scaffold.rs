@@ -144,7 +144,9 @@ fn generate(args: &PackageArgs, outputs: &[Output]) -> Result<Run, Failure> {
     ensure_empty(&args.out_dir)?;
     let mut settings = Settings::default();
     settings.outputs(asyncgen_codegen::Outputs::only(outputs.iter().copied()));
-    let run = asyncgen_codegen::pipeline::run(&args.spec, &args.load.options(), &settings)?;
+    settings.strict(args.load.strict);
+    let run = asyncgen_codegen::pipeline::run(&args.spec, &settings)?;
+
     if !run.diagnostics.is_empty() {
         let _ = std::io::stderr().lock().write_all(run.render().as_bytes());
     }

@@ -73,7 +73,34 @@ fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::TempDir,
     ] {
         assert!(package.join(file).is_file(), "{spec}: no {file}");
     }
+    // The package's own `cargo fmt` must leave the generated code as `asyncgen check` expects.
+    let fmt = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("fmt")
+        .current_dir(&package)
+        .output()
+        .expect("run cargo fmt");
+    assert!(
+        fmt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fmt.stderr)
+    );
+    let only = if kind == "receiver" {
+        "types,receiver"
+    } else {
+        "types,client,mock"
+    };
+    let check = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["check", &spec_copy, "-o", "src/api", "--only", only])
+        .current_dir(&package)
+        .output()
+        .expect("run asyncgen check");
+    assert!(
+        check.status.success(),
+        "{spec}: after cargo fmt, the scaffolded package's generated code is stale:\n{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     std::fs::copy(repo_root().join("Cargo.lock"), package.join("Cargo.lock")).expect("lock");
+
     let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--quiet"])
         .env("CARGO_TARGET_DIR", target_dir())

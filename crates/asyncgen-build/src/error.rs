@@ -1,0 +1,49 @@
+//! Why a build-script run failed, worded for cargo's output.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use asyncgen_codegen::GenerateError;
+use asyncgen_codegen::output::OutputError;
+
+/// Why [`Builder::compile`](crate::Builder::compile) failed.
+///
+/// `Debug` prints the same text as `Display`: a build script's `main` that returns the error
+/// (`fn main() -> Result<(), Box<dyn Error>>`) prints it with `Debug`, and that is what the user
+/// reads in cargo's output.
+#[derive(thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The document has errors; they were printed above, located.
+    #[error(
+        "{} has {errors} error{}: see the diagnostics above; nothing was generated",
+        spec.display(),
+        if *errors == 1 { "" } else { "s" }
+    )]
+    Invalid { spec: PathBuf, errors: usize },
+    /// Not run by cargo and no output directory given.
+    #[error(
+        "OUT_DIR is not set: asyncgen_build runs in a build script; elsewhere, give \
+         Builder::out_dir"
+    )]
+    NoOutDir,
+    /// A module name that cannot be a file name in every file system.
+    #[error(
+        "`{name}` cannot name a generated module: use letters, digits, `_` and `-` \
+         (Builder::name)"
+    )]
+    InvalidName { name: String },
+    /// The output directory's path cannot be written into a `#[path]` attribute.
+    #[error("the output directory {} is not valid UTF-8", path.display())]
+    NonUtf8Path { path: PathBuf },
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
