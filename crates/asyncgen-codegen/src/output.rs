@@ -1,5 +1,6 @@
 //! Putting the generated module on disk ([`write()`]) and telling whether what is on disk is
-//! what would be generated ([`check()`]).
+//! what would be generated (`check()`, with the `check` feature: only `asyncgen check` diffs,
+//! so build scripts do not compile the diff library).
 //!
 //! The output directory is often committed, or included by a build script, so writing is
 //! careful in three ways:
@@ -19,6 +20,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::GeneratedFile;
 
@@ -42,6 +45,7 @@ pub struct WriteReport {
 }
 
 /// A file on disk whose content differs from what would be generated.
+#[cfg(feature = "check")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaleFile {
     /// Relative to the output directory, `/`-separated.
@@ -52,6 +56,7 @@ pub struct StaleFile {
 }
 
 /// What [`check()`] found; paths are relative to the output directory, `/`-separated, sorted.
+#[cfg(feature = "check")]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckReport {
     /// Files present with different content.
@@ -62,6 +67,7 @@ pub struct CheckReport {
     pub extra: Vec<String>,
 }
 
+#[cfg(feature = "check")]
 impl CheckReport {
     /// Whether the directory holds exactly what would be generated.
     pub fn is_fresh(&self) -> bool {
@@ -175,6 +181,7 @@ pub fn write(dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport, OutputE
 
 /// Compares `dir` with `files` without writing anything: which files are stale (with a diff),
 /// missing, or generated earlier but no longer produced.
+#[cfg(feature = "check")]
 pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<CheckReport, OutputError> {
     let files = sorted_valid(files)?;
     let mut report = CheckReport::default();
@@ -299,8 +306,11 @@ fn create_whole(dir: &Path, files: &[&GeneratedFile]) -> Result<WriteReport, Out
         source,
     })?;
     let staging = Staging::new(dir)?;
-    // A subdirectory, not the staging directory itself: tempfile creates that one private
-    // (0700), and the output should get the usual permissions.
+    // A subdirectory, not the staging directory itself: files are staged under `new/` as for
+    // an update, and the staging directory stays what is removed on drop (renaming it into
+    // place would leave the drop aimed at a path that is gone, or at whatever is created there
+    // next). Both are made by `create_dir`, so the output gets the umask's permissions, like
+    // any directory the user creates.
     let root = staging.path("new", "");
     fs::create_dir(&root).map_err(|source| OutputError::Write {
         path: dir.to_path_buf(),
@@ -322,43 +332,35 @@ fn create_whole(dir: &Path, files: &[&GeneratedFile]) -> Result<WriteReport, Out
 /// A temporary directory beside the output directory, removed when dropped. Files are staged
 /// under `new/`, backups of replaced files under `old/`, removed files under `removed/`.
 struct Staging {
-    dir: tempfile::TempDir,
+    /// Absolute, so that removing it on drop does not depend on the current directory.
+    root: PathBuf,
 }
 
 impl Staging {
     fn new(output: &Path) -> Result<Staging, OutputError> {
-        let beside = |at: &Path| {
-            tempfile::Builder::new()
-                .prefix(STAGING_PREFIX)
-                .tempdir_in(at)
+        let failed = |source| OutputError::Staging {
+            path: output.to_path_buf(),
+            source,
         };
-        let parent = parent_of(output);
-        let dir = match beside(parent) {
-            Ok(dir) => dir,
+        let beside = |at: &Path| std::path::absolute(at).and_then(|at| unique_dir(&at));
+        let root = match beside(parent_of(output)) {
+            Ok(root) => root,
             // The parent may be read-only while the output directory is not (a directory
             // handed to us inside someone else's tree); inside it is the same filesystem too.
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied && output.is_dir() => {
-                beside(output).map_err(|source| OutputError::Staging {
-                    path: output.to_path_buf(),
-                    source,
-                })?
+                beside(output).map_err(failed)?
             }
-            Err(source) => {
-                return Err(OutputError::Staging {
-                    path: output.to_path_buf(),
-                    source,
-                });
-            }
+            Err(source) => return Err(failed(source)),
         };
-        Ok(Staging { dir })
+        Ok(Staging { root })
     }
 
     fn root(&self) -> &Path {
-        self.dir.path()
+        &self.root
     }
 
     fn path(&self, area: &str, rel: &str) -> PathBuf {
-        let mut path = self.dir.path().join(area);
+        let mut path = self.root.join(area);
         if !rel.is_empty() {
             path.push(rel);
         }
@@ -389,6 +391,41 @@ impl Staging {
             source,
         })
     }
+}
+
+impl Drop for Staging {
+    /// Best effort: after a successful run only emptied areas and backups are left, and an
+    /// error removing them must not hide the run's result. A directory left behind is skipped
+    /// by the scan for generated files (see [`STAGING_PREFIX`]).
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Creates a directory in `at` that no one else uses: `create_dir` fails rather than reuse an
+/// existing one, and the name (process id, clock in nanoseconds, a counter within the process)
+/// makes a clash with another run, process or thread unlikely; on one, the next name is tried.
+fn unique_dir(at: &Path) -> io::Result<PathBuf> {
+    /// A clash needs a leftover of a process with the same id at the same clock reading (a
+    /// coarse clock, a recycled id); the next reading and count get past it, so a few tries
+    /// are plenty, and a directory where all of them clash is not worth looping on.
+    const ATTEMPTS: u32 = 16;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut clash = None;
+    for _ in 0..ATTEMPTS {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{STAGING_PREFIX}{}-{nanos}-{count}", std::process::id());
+        let path = at.join(name);
+        match fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => clash = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(clash.unwrap_or_else(|| io::ErrorKind::AlreadyExists.into()))
 }
 
 /// Creates the directories between `dir` and the file `rel`, recording each one created so a
@@ -543,6 +580,7 @@ fn parent_of(dir: &Path) -> &Path {
 }
 
 /// `rel` under `dir` as the user would write it.
+#[cfg(feature = "check")]
 fn shown(dir: &Path, rel: &str) -> String {
     dir.join(rel).display().to_string()
 }
