@@ -10,6 +10,8 @@
 #             src/main.rs has `mod api { asyncgen_runtime::include_spec!("webhooks"); }`
 #   direct    no build.rs and no asyncgen-build; `asyncgen generate` wrote src/api/ once and
 #             src/main.rs has `#[path = "api/mod.rs"] mod api;` instead
+#   binary    buildrs with `asyncgen-build = { default-features = false }`: the build script runs
+#             the installed asyncgen binary (ASYNCGEN) instead of linking the generator
 #   graph     direct plus the build-dependency on asyncgen-build and a build.rs that does not
 #             call it (`cargo:rerun-if-changed=build.rs` only): what the dependency graph alone
 #             costs a no-op build, apart from anything the build script does
@@ -20,7 +22,8 @@
 # per unit is not what a developer waits for. After each timed build, nothing under the target
 # directory may be newer than a stamp taken before it (no recompilation, no build script run),
 # or the script fails. Reported: the median per variant and the ratio buildrs / direct
-# (goal ≤ 1.05×), and graph / direct. A missed goal is reported, not an error.
+# (goal ≤ 1.05×), binary / direct and graph / direct. A missed goal is reported, not an
+# error.
 #
 # Environment: RUNS (default 21), KEEP=1 keeps the scratch directory.
 set -euo pipefail
@@ -34,8 +37,9 @@ export CARGO_TERM_COLOR=never
 cargo build --quiet --release -p asyncgen --manifest-path "$repo/Cargo.toml" \
   --target-dir "$repo/target"
 asyncgen="$repo/target/release/asyncgen"
+export ASYNCGEN="$asyncgen"
 
-manifest() { # name, with build.rs (yes/no)
+manifest() { # name, with build.rs (yes/no/binary)
   cat <<TOML
 [package]
 name = "$1"
@@ -52,6 +56,8 @@ tokio-util = "0.7"
 TOML
   if [ "$2" = yes ]; then
     printf '\n[build-dependencies]\nasyncgen-build = { path = "%s/crates/asyncgen-build" }\n' "$repo"
+  elif [ "$2" = binary ]; then
+    printf '\n[build-dependencies]\nasyncgen-build = { path = "%s/crates/asyncgen-build", default-features = false }\n' "$repo"
   fi
   printf '\n[workspace]\n'
 }
@@ -68,9 +74,13 @@ cp "$repo/specs/dialer-cx/webhooks.yml" "$scratch/x/specs/dialer-cx/"
 mkdir -p "$scratch/x/examples"
 mv "$scratch/buildrs" "$scratch/x/examples/buildrs"
 buildrs="$scratch/x/examples/buildrs"
+binary="$scratch/x/examples/binary"
 direct="$scratch/direct"
 manifest noop-buildrs yes > "$buildrs/Cargo.toml"
 cp "$repo/examples/dialer-cx-receiver/build.rs" "$buildrs/build.rs"
+mkdir -p "$binary"
+cp -r "$buildrs/src" "$buildrs/build.rs" "$buildrs/Cargo.lock" "$binary/"
+manifest noop-binary binary > "$binary/Cargo.toml"
 manifest noop-direct no > "$direct/Cargo.toml"
 "$asyncgen" generate "$repo/specs/dialer-cx/webhooks.yml" -o "$direct/src/api" --only types,receiver 2>/dev/null
 graph="$scratch/graph"
@@ -92,7 +102,8 @@ echo "== first builds (not measured)"
 (cd "$buildrs" && cargo build --quiet)
 (cd "$direct" && cargo build --quiet)
 (cd "$graph" && cargo build --quiet)
-for pair in "$buildrs noop-buildrs" "$direct noop-direct" "$graph noop-graph"; do
+(cd "$binary" && cargo build --quiet)
+for pair in "$buildrs noop-buildrs" "$direct noop-direct" "$graph noop-graph" "$binary noop-binary"; do
   set -- $pair
   (cd "$1" && cargo build -v 2> "$scratch/log")
   grep -q "Fresh $2" "$scratch/log" || { echo "$2 is not fresh after its first build:"; cat "$scratch/log"; exit 1; }
@@ -122,10 +133,10 @@ timed() { # dir -> "nanoseconds peak_kib"; fails unless the build was a no-op
   echo "$((end - start)) $rss"
 }
 
-: > "$scratch/buildrs.txt"; : > "$scratch/direct.txt"; : > "$scratch/graph.txt"
+: > "$scratch/buildrs.txt"; : > "$scratch/direct.txt"; : > "$scratch/graph.txt"; : > "$scratch/binary.txt"
 echo "== $runs rounds of no-op builds"
 for i in $(seq 1 "$runs"); do
-  if [ $((i % 2)) = 1 ]; then order="buildrs direct graph"; else order="graph direct buildrs"; fi
+  if [ $((i % 2)) = 1 ]; then order="buildrs direct binary graph"; else order="graph binary direct buildrs"; fi
   for v in $order; do
     timed "${!v}" >> "$scratch/$v.txt"
   done
@@ -134,15 +145,15 @@ done
 count() { # dir -> packages in the graph (normal + build)
   (cd "$1" && cargo tree -e normal,build --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
 }
-python3 - "$scratch" "$(count "$buildrs")" "$(count "$direct")" "$(count "$graph")" <<'PY'
+python3 - "$scratch" "$(count "$buildrs")" "$(count "$direct")" "$(count "$graph")" "$(count "$binary")" <<'PY'
 import statistics, sys
 scratch = sys.argv[1]
-packages = dict(zip(["buildrs", "direct", "graph"], sys.argv[2:5]))
+packages = dict(zip(["buildrs", "direct", "graph", "binary"], sys.argv[2:6]))
 def load(v):
     rows = [l.split() for l in open(f"{scratch}/{v}.txt") if l.strip()]
     return [int(r[0]) / 1e6 for r in rows], [int(r[1]) / 1024 for r in rows]
 med = {}
-for v in ["buildrs", "direct", "graph"]:
+for v in ["buildrs", "binary", "direct", "graph"]:
     t, r = load(v)
     med[v] = statistics.median(t)
     print(f"{v:8} no-op cargo build: median {med[v]:6.1f} ms (min {min(t):.1f}, max {max(t):.1f}); "
@@ -150,6 +161,9 @@ for v in ["buildrs", "direct", "graph"]:
 print(f"runs: {len(t)} per variant")
 ratio = med["buildrs"] / med["direct"]
 print(f"ratio buildrs / direct: {ratio:.3f}x (goal <= 1.05x: {'met' if ratio <= 1.05 else 'MISSED'})")
+ratio = med["binary"] / med["direct"]
+print(f"ratio binary / direct:  {ratio:.3f}x (goal <= 1.05x: {'met' if ratio <= 1.05 else 'MISSED'})")
 print(f"ratio graph / direct:   {med['graph'] / med['direct']:.3f}x (the build-dependency graph alone)")
+
 PY
 

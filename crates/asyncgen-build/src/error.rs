@@ -3,9 +3,6 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use asyncgen_codegen::GenerateError;
-use asyncgen_codegen::output::OutputError;
-
 /// Why [`Builder::compile`](crate::Builder::compile) failed.
 ///
 /// `Debug` prints the same text as `Display`: a build script's `main` that returns the error
@@ -21,6 +18,33 @@ pub enum Error {
         if *errors == 1 { "" } else { "s" }
     )]
     Invalid { spec: PathBuf, errors: usize },
+    /// The `asyncgen` binary reported a failure (its diagnostics were printed above).
+    #[error("`{program} generate {}` failed ({status}): see its output above", spec.display())]
+    Failed {
+        program: String,
+        spec: PathBuf,
+        status: std::process::ExitStatus,
+    },
+    /// The `asyncgen` binary could not be started.
+    #[error(
+        "cannot run `{program}` ({source}): install it with `cargo install asyncgen` (version \
+         {version}) or name it in ASYNCGEN, or enable asyncgen-build's `embedded` feature"
+    )]
+    NoBinary {
+        program: String,
+        version: &'static str,
+        source: std::io::Error,
+    },
+    /// The `asyncgen` binary is another version than this crate: its output could differ.
+    #[error(
+        "`{program}` is asyncgen {found}, but asyncgen-build is {expected}: install the same \
+         version (or name it in ASYNCGEN)"
+    )]
+    VersionMismatch {
+        program: String,
+        found: String,
+        expected: &'static str,
+    },
     /// Not run by cargo and no output directory given.
     #[error(
         "OUT_DIR is not set: asyncgen_build runs in a build script; elsewhere, give \
@@ -36,10 +60,18 @@ pub enum Error {
     /// The output directory's path cannot be written into a `#[path]` attribute.
     #[error("the output directory {} is not valid UTF-8", path.display())]
     NonUtf8Path { path: PathBuf },
+    /// A file of the output could not be read or written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[cfg(feature = "embedded")]
     #[error(transparent)]
-    Generate(#[from] GenerateError),
+    Generate(#[from] asyncgen_codegen::GenerateError),
+    #[cfg(feature = "embedded")]
     #[error(transparent)]
-    Output(#[from] OutputError),
+    Output(#[from] asyncgen_codegen::output::OutputError),
 }
 
 impl fmt::Debug for Error {

@@ -29,19 +29,28 @@
 //! prints, located by file, line and column. No rustfmt is needed: the code is formatted by
 //! prettyplease.
 //!
+//! By default the generator is linked into the build script (feature `embedded`). Without
+//! that feature the build script runs the installed `asyncgen` binary of the same version,
+//! named by the `ASYNCGEN` environment variable or found on `PATH` (as prost-build runs
+//! `protoc`), which keeps the generator's dependencies out of the crate's build graph: cargo
+//! checks fewer packages on every build.
+//!
 //! Without `asyncgen-runtime` (a types-only build), include the module with
+
 //! `include!(concat!(env!("OUT_DIR"), "/asyncgen/NAME.rs"));`.
 
+#[cfg(feature = "embedded")]
+mod embedded;
 mod error;
+#[cfg(not(feature = "embedded"))]
+mod external;
 mod module;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use asyncgen_codegen::{Output, Outputs, Settings};
+pub use asyncgen_options::{Output, Outputs, Settings};
 pub use error::Error;
-
-use asyncgen_codegen::output;
 
 /// A build with default settings: every output that applies to the document.
 pub fn configure() -> Builder {
@@ -90,7 +99,7 @@ macro_rules! forward_options {
         }
     };
 }
-asyncgen_codegen::for_each_option!(forward_options);
+asyncgen_options::for_each_option!(forward_options);
 
 /// `receiver(true)`, `client(false)`, ...: one output on or off, the others kept. Named after
 /// [`Output`]'s variants; a test checks that every variant has its method.
@@ -162,6 +171,10 @@ impl Builder {
     /// Diagnostics go to stderr as `asyncgen validate` prints them: cargo shows them when the
     /// build fails. Warnings alone do not fail it; each is also printed as a one-line
     /// `cargo:warning`, so it is seen on a successful build too.
+    ///
+    /// With the `embedded` feature (the default) the generator runs in the build script;
+    /// without it, the `asyncgen` binary of the same version does, named by the `ASYNCGEN`
+    /// environment variable or found on `PATH`.
     pub fn compile(&self, spec: impl AsRef<Path>) -> Result<Generated, Error> {
         let spec = spec.as_ref();
         let name = match &self.name {
@@ -182,48 +195,17 @@ impl Builder {
                 .map(PathBuf::from)
                 .ok_or(Error::NoOutDir)?,
         };
-
-        if self.emit_rerun_if_changed {
-            // The document first, even when it does not load: fixing it must rerun the script.
-            cargo_line(&format!("cargo:rerun-if-changed={}", spec.display()));
-        }
-        let run = asyncgen_codegen::pipeline::run(spec, &self.settings)?;
-        if self.emit_rerun_if_changed {
-            // The loader names files by their canonical path; the document is already listed
-            // as the user wrote it.
-            let given = std::fs::canonicalize(spec).ok();
-            for input in run.inputs() {
-                if Some(&input) != given.as_ref() {
-                    cargo_line(&format!("cargo:rerun-if-changed={}", input.display()));
-                }
-            }
-        }
-
-        if !run.diagnostics.is_empty() {
-            let _ = std::io::stderr().lock().write_all(run.render().as_bytes());
-        }
-        if !run.ok() {
-            return Err(Error::Invalid {
-                spec: spec.to_path_buf(),
-                errors: run.diagnostics.error_count(),
-            });
-        }
-        for d in run.diagnostics.iter() {
-            cargo_line(&format!("cargo:warning={}", module::one_line(d)));
-        }
-
         let root = out_dir.join("asyncgen");
         let dir = root.join(&name);
-        let report = output::write(&dir, &run.files)?;
+
+        #[cfg(feature = "embedded")]
+        embedded::generate(spec, &dir, &self.settings, self.emit_rerun_if_changed)?;
+        #[cfg(not(feature = "embedded"))]
+        external::generate(spec, &dir, &self.settings, self.emit_rerun_if_changed)?;
+
         let include = root.join(format!("{name}.rs"));
-        let wrapper = module::wrapper(&name, &dir.join("mod.rs"))?;
-        module::write_if_changed(&include, &wrapper)?;
-        Ok(Generated {
-            name,
-            dir,
-            include,
-            written: report.written,
-        })
+        module::write_if_changed(&include, &module::wrapper(&name, &dir.join("mod.rs"))?)?;
+        Ok(Generated { name, dir, include })
     }
 }
 
@@ -236,12 +218,10 @@ pub struct Generated {
     pub dir: PathBuf,
     /// The file `include_spec!(name)` includes.
     pub include: PathBuf,
-    /// Files of the module whose content changed in this run (relative to `dir`).
-    pub written: Vec<String>,
 }
 
 /// One instruction to cargo on stdout; a closed stdout is not worth a panic.
-fn cargo_line(line: &str) {
+pub(crate) fn cargo_line(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 

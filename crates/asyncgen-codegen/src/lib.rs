@@ -12,7 +12,6 @@ pub mod output;
 pub mod pipeline;
 mod receiver;
 mod sender;
-mod settings;
 mod socket;
 mod topic;
 mod types;
@@ -21,11 +20,10 @@ mod webhook;
 pub use socket::SocketSummary;
 pub use webhook::{EndpointSummary, SecuritySummary};
 
-pub use format::HEADER;
-pub use settings::Settings;
 #[cfg(feature = "cli")]
-pub use settings::SettingsArgs;
-pub use settings::{OPTIONS, OptionInfo, Output, Outputs};
+pub use asyncgen_options::SettingsArgs;
+pub use asyncgen_options::{OPTIONS, OptionInfo, Output, Outputs, Settings, for_each_option};
+pub use format::HEADER;
 
 use asyncgen_ir::Api;
 use asyncgen_ir::types::TypeSpace;

@@ -82,7 +82,10 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
 
 /// Runs the pipeline on the document at `spec`.
 pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
-    let options = settings.load_options();
+    let options = asyncgen_spec::LoadOptions {
+        strict: settings.strict,
+    };
+
     let loaded = asyncgen_spec::load(spec, &options);
 
     let mut diagnostics = loaded.diagnostics.clone();

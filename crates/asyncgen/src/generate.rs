@@ -28,6 +28,10 @@ pub struct GenerateArgs {
     out_dir: PathBuf,
     #[command(flatten, next_help_heading = "Generation options")]
     settings: SettingsArgs,
+    /// Print `cargo:rerun-if-changed` on stdout for the document and every file it references,
+    /// even when it has errors: for `asyncgen-build` running this binary from a build script.
+    #[arg(long, hide = true)]
+    cargo_directives: bool,
 }
 
 /// Writes the generated module into the output directory, touching only what changed.
@@ -85,7 +89,19 @@ fn regenerate(args: &GenerateArgs) -> Option<Run> {
             return None;
         }
     };
+    if args.cargo_directives {
+        let mut stdout = std::io::stdout().lock();
+        // The document as given first: fixing a document that did not load must rerun.
+        let _ = writeln!(stdout, "cargo:rerun-if-changed={}", args.spec.display());
+        let given = std::fs::canonicalize(&args.spec).ok();
+        for input in run.inputs() {
+            if Some(&input) != given.as_ref() {
+                let _ = writeln!(stdout, "cargo:rerun-if-changed={}", input.display());
+            }
+        }
+    }
     // A clean document prints nothing: `generate` in a build or CI log should be one line.
+
     if !run.diagnostics.is_empty() {
         let mut stderr = std::io::stderr().lock();
         let _ = stderr.write_all(run.render().as_bytes());

@@ -2,18 +2,15 @@
 //! `.ci/run` runs it: fresh as committed, and a failure with a diff naming the file and the
 //! command to run once a copy of it is edited by hand.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::repo_root;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 const SPEC: &str = "specs/dialpad/webhooks.yml";
 const COMMITTED: &str = "examples/dialpad-receiver/src/api";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
-}
 
 fn check(dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_asyncgen"))

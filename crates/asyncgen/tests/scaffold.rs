@@ -9,6 +9,10 @@
 //! The packages build in one target directory beside the workspace's, with the workspace's
 //! `Cargo.lock`, so their dependencies compile once.
 
+mod common;
+
+use common::{package_target_dir, repo_root};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,20 +27,6 @@ use asyncgen_generated_tests::{
 use asyncgen_runtime::Secret;
 use asyncgen_runtime::sender::DeliveryPolicy;
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
-}
-
-fn target_dir() -> PathBuf {
-    let workspace_target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    workspace_target.join("scaffold-tests")
-}
 
 /// Scaffolds `spec` into a fresh directory and builds it; returns the directory (kept alive by
 /// the guard) and the binary.
@@ -103,7 +93,7 @@ fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::TempDir,
 
     let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--quiet"])
-        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TARGET_DIR", package_target_dir())
         .env("RUSTFLAGS", "-D warnings")
         .current_dir(&package)
         .output()
@@ -113,7 +103,7 @@ fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::TempDir,
         "{spec}: the scaffolded package does not build:\n{}",
         String::from_utf8_lossy(&build.stderr)
     );
-    (dir, target_dir().join("debug").join(name))
+    (dir, package_target_dir().join("debug").join(name))
 }
 
 /// A running scaffolded receiver: its URL and its stdout lines.
@@ -428,7 +418,9 @@ fn scaffolded_clients_build_and_print_every_event_of_the_mock() {
     for (spec, name, args, expected) in cases {
         assert!(!expected.is_empty(), "{spec}: examples to expect");
         let (_dir, client) = scaffold_and_build("client", spec, name);
-        let mock_binary = target_dir().join("debug").join(format!("{name}-mock"));
+        let mock_binary = package_target_dir()
+            .join("debug")
+            .join(format!("{name}-mock"));
         let mut mock = spawn(&mock_binary, &["--listen", "127.0.0.1:0", "--token", "tok"]);
         let mock_out = lines(mock.0.stdout.take().expect("stdout"));
         let url = mock_out

@@ -1,14 +1,16 @@
 //! What a generation run produces and how: the options shared by the CLI, build scripts and the
-//! CI check.
+//! CI check, in a crate of their own so that a build script driving an installed `asyncgen`
+//! binary gets them without compiling the generator.
 //!
-//! Every option is declared exactly once, in the [`options!`] invocation below, with its doc
-//! comment, type, default and CLI flag. From that one declaration come the [`Settings`] field,
-//! its `&mut self` builder setter (the prost-build habit, for build scripts), an [`OPTIONS`]
+//! Every option is declared exactly once, in the `options!` invocation below, with its doc
+//! comment, type, default, CLI flag and how it is written back as CLI arguments. From that one
+//! declaration come the [`Settings`] field, its `&mut self` builder setter (the prost-build
+//! habit, for build scripts), [`Settings::to_args`] (for running the binary), an [`OPTIONS`]
 //! entry (for docs and the tests that keep the CLI honest), a `for_each_option!` callback (so a
 //! builder in another crate forwards every setter without listing them) and, behind the `cli`
 //! feature, the `clap` flag in `SettingsArgs`. The feature keeps clap out of build scripts.
 //! Adding an option anywhere else would let the entry points drift apart, which is exactly
-//! what this module exists to prevent.
+//! what this crate exists to prevent.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -194,7 +196,7 @@ macro_rules! options {
         /// ([`Outputs`], ...): import them where the callback expands.
         ///
         /// ```
-        /// use asyncgen_codegen::{Output, Outputs, Settings};
+        /// use asyncgen_options::{Output, Outputs, Settings};
         ///
         /// #[derive(Default)]
         /// pub struct Builder {
@@ -214,7 +216,7 @@ macro_rules! options {
         ///         }
         ///     };
         /// }
-        /// asyncgen_codegen::for_each_option!(forward);
+        /// asyncgen_options::for_each_option!(forward);
         ///
         /// let mut builder = Builder::default();
         /// builder.derive_json_schema(true).outputs([Output::Types]);
@@ -251,7 +253,19 @@ macro_rules! options {
                     self
                 }
             )*
+
+            /// The arguments of `asyncgen generate` (or `check`) that ask for these settings;
+            /// empty for the defaults. An empty set of outputs has no CLI form (`--only=` is
+            /// refused): a run that generates nothing but the module root is not one to ask
+            /// for.
+
+            pub fn to_args(&self) -> Vec<String> {
+                let mut args = Vec::new();
+                $(args.extend(ToArgs::to_args(&self.$field, $flag));)*
+                args
+            }
         }
+
 
         /// Every option, in declaration order.
         pub const OPTIONS: &[OptionInfo] = &[
@@ -315,19 +329,44 @@ options! {
         cli "strict": bool => |on: bool| on.then_some(true);
 }
 
+/// `--flag` when `on`, nothing otherwise: how a boolean option is written as arguments.
+fn switch(flag: &str, on: bool) -> Vec<String> {
+    if on {
+        vec![format!("--{flag}")]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The CLI arguments of a boolean option or of [`Outputs`].
+trait ToArgs {
+    fn to_args(&self, flag: &str) -> Vec<String>;
+}
+
+impl ToArgs for bool {
+    fn to_args(&self, flag: &str) -> Vec<String> {
+        switch(flag, *self)
+    }
+}
+
+impl ToArgs for Outputs {
+    fn to_args(&self, flag: &str) -> Vec<String> {
+        match self {
+            Outputs::Applicable => Vec::new(),
+            Outputs::Only(set) => {
+                let names: Vec<&str> = set.iter().map(|o| o.name()).collect();
+                vec![format!("--{flag}={}", names.join(","))]
+            }
+        }
+    }
+}
+
 impl Settings {
     /// Turns one output on or off, keeping the others as they are: starting from the default
     /// (every output that applies), `output(Output::Client, false)` keeps all the rest.
     pub fn output(&mut self, output: Output, on: bool) -> &mut Self {
         self.outputs.set(output, on);
         self
-    }
-
-    /// The loader's options these settings imply.
-    pub fn load_options(&self) -> asyncgen_spec::LoadOptions {
-        asyncgen_spec::LoadOptions {
-            strict: self.strict,
-        }
     }
 }
 
@@ -361,6 +400,47 @@ mod tests {
         let mut only = Outputs::only([Output::Types]);
         only.set(Output::Types, false);
         assert_eq!(only, Outputs::only([]));
+    }
+
+    #[test]
+    fn settings_are_written_back_as_cli_arguments() {
+        assert!(Settings::default().to_args().is_empty());
+        let mut settings = Settings::default();
+        settings
+            .derive_json_schema(true)
+            .strict(true)
+            .outputs([Output::Receiver, Output::Types]);
+        assert_eq!(
+            settings.to_args(),
+            ["--derive-json-schema", "--only=types,receiver", "--strict"]
+        );
+    }
+
+    /// What `to_args` writes, the CLI reads back as the same settings.
+    #[cfg(feature = "cli")]
+    #[test]
+    fn cli_arguments_round_trip() {
+        use clap::Parser;
+
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: SettingsArgs,
+        }
+        let mut settings = Settings::default();
+        for case in [
+            Settings::default(),
+            settings.derive_json_schema(true).clone(),
+            settings.output(Output::Mock, false).clone(),
+            settings
+                .strict(true)
+                .outputs(Outputs::only([Output::Client]))
+                .clone(),
+        ] {
+            let args = std::iter::once("asyncgen".to_owned()).chain(case.to_args());
+            let parsed = Cli::try_parse_from(args).expect("the CLI reads to_args");
+            assert_eq!(parsed.settings.settings(), case);
+        }
     }
 
     #[test]

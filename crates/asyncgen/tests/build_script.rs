@@ -7,30 +7,22 @@
 //!   the change;
 //! - breaking that file fails the build with a message located at the file, line and column.
 //!
-//! The crate builds in the target directory the scaffold tests use, with the workspace's
-//! `Cargo.lock`, so its dependencies compile once for both.
+//! Once with the generator embedded in the build script (the default), once with
+//! `default-features = false`, where the build script runs this `asyncgen` binary (named by
+//! `ASYNCGEN`). The crate builds in the target directory the scaffold tests use, with the
+//! workspace's `Cargo.lock`, so its dependencies compile once for all.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{package_target_dir, repo_root};
+
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"))
-        .join("scaffold-tests")
-}
-
 /// Copies the fixture (spec, build.rs, src) into `dir` and writes its manifest, which points
-/// at this workspace's `asyncgen-build`.
-fn fixture(dir: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture");
+/// at this workspace's `asyncgen-build`, embedding the generator or not.
+fn fixture(dir: &Path, embedded: bool) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/build-script-fixture");
     for file in [
         "build.rs",
         "src/main.rs",
@@ -41,7 +33,7 @@ fn fixture(dir: &Path) {
         std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
         std::fs::copy(from.join(file), &to).expect("copy the fixture");
     }
-    let build = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let build = repo_root().join("crates/asyncgen-build");
     let manifest = format!(
         r#"[package]
 name = "asyncgen-build-fixture"
@@ -54,7 +46,7 @@ serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 
 [build-dependencies]
-asyncgen-build = {{ path = {build:?} }}
+asyncgen-build = {{ path = {build:?}, default-features = {embedded} }}
 "#,
         build = build.display().to_string()
     );
@@ -65,7 +57,8 @@ asyncgen-build = {{ path = {build:?} }}
 fn cargo(dir: &Path, args: &[&str]) -> Output {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
-        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TARGET_DIR", package_target_dir())
+        .env("ASYNCGEN", env!("CARGO_BIN_EXE_asyncgen"))
         .env("CARGO_TERM_COLOR", "never")
         .current_dir(dir)
         .output()
@@ -90,10 +83,19 @@ fn run_program(dir: &Path) -> String {
 }
 
 #[test]
-fn the_build_script_regenerates_exactly_when_the_document_changes() {
+fn embedded_the_build_script_regenerates_exactly_when_the_document_changes() {
+    regenerates_exactly_when_the_document_changes(true);
+}
+
+#[test]
+fn with_the_binary_the_build_script_regenerates_exactly_when_the_document_changes() {
+    regenerates_exactly_when_the_document_changes(false);
+}
+
+fn regenerates_exactly_when_the_document_changes(embedded: bool) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
-    fixture(dir);
+    fixture(dir, embedded);
 
     let first = cargo(dir, &["build", "-v"]);
     assert!(first.status.success(), "{}", text(&first.stderr));
@@ -143,8 +145,10 @@ fn the_build_script_regenerates_exactly_when_the_document_changes() {
         stderr.contains("schemas/call.yml:6:11"),
         "the failure is not located at the schema's line and column:\n{stderr}"
     );
-    assert!(
-        stderr.contains("spec/events.yml has 1 error: see the diagnostics above"),
-        "{stderr}"
-    );
+    let summary = if embedded {
+        "spec/events.yml has 1 error: see the diagnostics above"
+    } else {
+        "generate spec/events.yml` failed"
+    };
+    assert!(stderr.contains(summary), "{stderr}");
 }
