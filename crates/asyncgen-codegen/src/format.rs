@@ -12,8 +12,9 @@ pub const HEADER: &str =
 
 /// Formats `tokens` as the file `path`, after the header and a one-line description.
 ///
-/// Generated files hold no inner attributes (`#![...]`, `//!`) so that they can also be pulled
-/// in with `include!`.
+/// Only the module root holds an inner attribute (its `#![allow(rustdoc::...)]`), so the
+/// module is brought in as a module file (`#[path] mod`), never by `include!` of `mod.rs`;
+/// asyncgen-build's wrapper does exactly that.
 pub fn file(path: &str, about: &str, tokens: TokenStream) -> Result<GeneratedFile, GenerateError> {
     let syntax: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Unparsable {
         file: path.to_owned(),
