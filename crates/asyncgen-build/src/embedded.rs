@@ -12,19 +12,10 @@ use crate::{Error, cargo_line};
 /// Generates the document at `spec` into `dir`, printing cargo's directives and the
 /// diagnostics.
 pub fn generate(spec: &Path, dir: &Path, settings: &Settings, rerun: bool) -> Result<(), Error> {
-    if rerun {
-        // The document first, even when it does not load: fixing it must rerun the script.
-        cargo_line(&format!("cargo:rerun-if-changed={}", spec.display()));
-    }
     let run = asyncgen_codegen::pipeline::run(spec, settings)?;
     if rerun {
-        // The loader names files by their canonical path; the document is already listed as
-        // the user wrote it.
-        let given = std::fs::canonicalize(spec).ok();
-        for input in run.inputs() {
-            if Some(&input) != given.as_ref() {
-                cargo_line(&format!("cargo:rerun-if-changed={}", input.display()));
-            }
+        for line in run.rerun_directives(spec) {
+            cargo_line(&line);
         }
     }
     if !run.diagnostics.is_empty() {

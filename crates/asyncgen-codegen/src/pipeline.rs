@@ -38,6 +38,21 @@ impl Run {
             .collect()
     }
 
+    /// `cargo:rerun-if-changed` for the document as the caller named it (first, so a document
+    /// that did not load still reruns once fixed), then every other file the loader read, by
+    /// canonical path: what a build script prints, in-process or through the CLI.
+    pub fn rerun_directives(&self, spec: &Path) -> Vec<String> {
+        let given = std::fs::canonicalize(spec).ok();
+        std::iter::once(spec.to_path_buf())
+            .chain(
+                self.inputs()
+                    .into_iter()
+                    .filter(|i| Some(i) != given.as_ref()),
+            )
+            .map(|p| format!("cargo:rerun-if-changed={}", p.display()))
+            .collect()
+    }
+
     /// The diagnostics as `asyncgen validate` prints them.
     pub fn render(&self) -> String {
         asyncgen_spec::render::render_all(&self.loaded.workspace, &self.diagnostics)

@@ -91,13 +91,8 @@ fn regenerate(args: &GenerateArgs) -> Option<Run> {
     };
     if args.cargo_directives {
         let mut stdout = std::io::stdout().lock();
-        // The document as given first: fixing a document that did not load must rerun.
-        let _ = writeln!(stdout, "cargo:rerun-if-changed={}", args.spec.display());
-        let given = std::fs::canonicalize(&args.spec).ok();
-        for input in run.inputs() {
-            if Some(&input) != given.as_ref() {
-                let _ = writeln!(stdout, "cargo:rerun-if-changed={}", input.display());
-            }
+        for line in run.rerun_directives(&args.spec) {
+            let _ = writeln!(stdout, "{line}");
         }
     }
     // A clean document prints nothing: `generate` in a build or CI log should be one line.
