@@ -2,6 +2,7 @@
 //! message example, so `cargo test` compiles all generated code once (dependencies built once)
 //! under `#![deny(warnings)]`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
@@ -46,10 +47,34 @@ fn documents(root: &Path) -> Vec<(String, PathBuf)> {
         "hard_cases".to_owned(),
         root.join("tests/fixtures/hard-cases/asyncapi.yml"),
     ));
+    // One regression fixture per folder, each guarding one shape (tests/regressions.rs).
+    docs.extend(
+        regression_cases(root)
+            .into_iter()
+            .map(|(case, entry)| (format!("regression_{case}"), entry)),
+    );
     docs.retain(|(n, _)| !n.starts_with("specs_extensions"));
     docs.into_iter()
         .map(|(n, p)| (n.replace(['-', '.'], "_").to_lowercase(), p))
         .collect()
+}
+
+/// `tests/fixtures/regressions/<case>/asyncapi.yml` for every case folder, sorted by case.
+fn regression_cases(root: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(root.join("tests/fixtures/regressions")) else {
+        return Vec::new();
+    };
+    let mut cases: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .map(|e| e.path().join("asyncapi.yml"))
+        .filter(|entry| entry.is_file())
+        .filter_map(|entry| {
+            let case = entry.parent()?.file_name()?.to_string_lossy().into_owned();
+            Some((case, entry))
+        })
+        .collect();
+    cases.sort();
+    cases
 }
 
 fn main() {
@@ -60,10 +85,16 @@ fn main() {
     let mut all = TokenStream::new();
     let mut tests = TokenStream::new();
     let mut webhook_examples = TokenStream::new();
+    let mut test_names = BTreeSet::new();
     println!("cargo:rerun-if-changed={}", root.join("specs").display());
     println!(
         "cargo:rerun-if-changed={}",
         root.join("tests/fixtures/hard-cases").display()
+    );
+    // A new or removed case folder changes the list of documents.
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("tests/fixtures/regressions").display()
     );
     // Every generated type also derives `schemars::JsonSchema`: the option's output compiles
     // here, and the fidelity tests compare the derived schema with the source.
@@ -109,11 +140,14 @@ fn main() {
             let ty = &space.get(id).name;
             for (i, e) in m.examples.iter().enumerate() {
                 let Some(payload) = &e.payload else { continue };
-                let fn_name = format!(
-                    "{name}__{}__{i}",
-                    m.key
-                        .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-                        .to_lowercase()
+                let fn_name = unique(
+                    &mut test_names,
+                    format!(
+                        "{name}__{}__{i}",
+                        m.key
+                            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                            .to_lowercase()
+                    ),
                 );
                 let test = format_ident!("{}", fn_name);
                 let ty = format_ident!("{}", ty);
@@ -138,6 +172,18 @@ fn main() {
         webhook_examples.to_string(),
     )
     .expect("write webhook_examples.rs");
+}
+
+/// `name`, or `name_2`, `name_3`, ... when taken: message keys that differ only in punctuation
+/// (`call.created`, `call_created`) would otherwise give two tests one name.
+fn unique(used: &mut BTreeSet<String>, name: String) -> String {
+    let mut candidate = name.clone();
+    let mut n = 1;
+    while !used.insert(candidate.clone()) {
+        n += 1;
+        candidate = format!("{name}_{n}");
+    }
+    candidate
 }
 
 /// For a document with webhook endpoints, `pub const NAME: &[(&str, &str)]`: every example

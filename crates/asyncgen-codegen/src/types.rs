@@ -595,7 +595,14 @@ fn union(
         .map(|v| type_path(space, p, &v.ty))
         .collect();
     let docs = u.variants.iter().map(|v| doc_attrs(&v.docs, &[]));
-    let checks = u.variants.iter().zip(&variants).map(|(v, variant)| {
+    // Rules that recognise a variant exactly (a const, a property only it declares) are
+    // checked before variants that are tried by decoding: a trial decode ignores unknown
+    // fields and keeps unknown enum values, so tried first it swallows values that belong to
+    // a later, exactly recognised variant (and drops their extra fields). Stable, so the
+    // document order still decides among tried variants.
+    let mut ordered: Vec<_> = u.variants.iter().zip(&variants).collect();
+    ordered.sort_by_key(|(v, _)| matches!(v.rule, Rule::Attempt));
+    let checks = ordered.into_iter().map(|(v, variant)| {
         let decode = quote!(return ::serde_json::from_value(value).map(Self::#variant););
         match &v.rule {
             Rule::Equals { path, value } => {

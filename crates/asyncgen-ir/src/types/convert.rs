@@ -14,6 +14,17 @@ use super::naming::{field_name, type_name, variant_name};
 use crate::model::{Api, Origin};
 use crate::schema::{SchemaRef, SchemaStore};
 
+/// How many `allOf` schemas may be merged inside one another: far beyond real documents, and
+/// a bound on the recursion for any input.
+const MAX_ALL_OF_NESTING: usize = 64;
+
+/// One `allOf` merge: the parts merged so far and the ones being merged now, by address.
+#[derive(Default)]
+struct AllOfWalk {
+    merged: HashMap<usize, Option<Value>>,
+    open: HashSet<usize>,
+}
+
 /// A problem the type space cannot decide for the user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeIssue {
@@ -61,6 +72,10 @@ struct Converter<'a> {
     structural: HashMap<String, TypeId>,
     issues: Vec<TypeIssue>,
 }
+
+/// A path (object keys from the root) where a schema fixes one value, the value, and whether
+/// every property along the path is required.
+type ConstPath = (Vec<String>, Value, bool);
 
 /// Where an inline schema sits, for naming and docs.
 #[derive(Clone)]
@@ -594,20 +609,45 @@ impl<'a> Converter<'a> {
     /// `allOf` whose parts are all objects, merged into one object schema. `None` when there is
     /// no `allOf` or a part is not an object (then the schema is kept as it is).
     fn merge_all_of(&self, schema: &Value) -> Option<Value> {
+        self.merge_all_of_in(schema, &mut AllOfWalk::default())
+    }
+
+    fn merge_all_of_in(&self, schema: &Value, walk: &mut AllOfWalk) -> Option<Value> {
         let parts = schema.get("allOf")?.as_array()?;
         let mut properties = Map::new();
         let mut required: Vec<Value> = Vec::new();
         let mut additional: Option<Value> = None;
         let mut rest = schema.as_object()?.clone();
         rest.remove("allOf");
-        let mut all: Vec<Value> = parts.iter().map(|p| self.deref(p).clone()).collect();
+        let mut all: Vec<Value> = Vec::with_capacity(parts.len() + 1);
+        for p in parts {
+            let target = self.deref(p);
+            if target.get("allOf").is_none() {
+                all.push(target.clone());
+                continue;
+            }
+            // Parts are known by where they live in the document, so a part met again is
+            // merged once (refs to refs would otherwise multiply the work per level), and
+            // a part that refers back to a schema being merged (`allOf: [$ref: itself]`),
+            // which would nest forever, leaves the schema unmerged, as a non-object part does.
+            let key = std::ptr::from_ref(target) as usize;
+            let merged = match walk.merged.get(&key) {
+                Some(done) => done.clone(),
+                None => {
+                    if walk.open.len() >= MAX_ALL_OF_NESTING || !walk.open.insert(key) {
+                        return None;
+                    }
+                    let merged = self.merge_all_of_in(target, walk);
+                    walk.open.remove(&key);
+                    walk.merged.insert(key, merged.clone());
+                    merged
+                }
+            };
+            all.push(merged?);
+        }
         all.push(Value::Object(rest.clone()));
         for part in &all {
-            let part = match part.get("allOf") {
-                Some(_) => self.merge_all_of(part)?,
-                None => part.clone(),
-            };
-            if !(is_object_like(&part)
+            if !(is_object_like(part)
                 || part.as_object().is_some_and(|m| {
                     m.keys().all(|k| {
                         !matches!(k.as_str(), "type" | "enum" | "items" | "oneOf" | "anyOf")
@@ -856,20 +896,37 @@ impl<'a> Converter<'a> {
         self.merge_all_of(target).unwrap_or_else(|| target.clone())
     }
 
-    /// Paths (up to two objects deep) where a schema fixes a single value.
-    fn const_paths(&self, schema: &Value, prefix: &[String], out: &mut Vec<(Vec<String>, Value)>) {
+    /// Paths (up to two objects deep) where a schema fixes a single value, each with whether
+    /// every property along it is required.
+    fn const_paths(&self, schema: &Value, prefix: &[String], out: &mut Vec<ConstPath>) {
+        self.const_paths_under(schema, prefix, true, out);
+    }
+
+    fn const_paths_under(
+        &self,
+        schema: &Value,
+        prefix: &[String],
+        required_so_far: bool,
+        out: &mut Vec<ConstPath>,
+    ) {
         let view = self.merged_view(schema);
         let Some(props) = view.get("properties").and_then(Value::as_object) else {
             return;
+        };
+        let required = |k: &str| {
+            view.get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(k)))
         };
         for (k, p) in props {
             let mut path = prefix.to_vec();
             path.push(k.clone());
             let target = self.merged_view(p);
+            let required = required_so_far && required(k);
             if let Some(v) = single_value(&target) {
-                out.push((path, v.clone()));
+                out.push((path, v.clone(), required));
             } else if prefix.is_empty() && is_object_like(&target) {
-                self.const_paths(p, &path, out);
+                self.const_paths_under(p, &path, required, out);
             }
         }
     }
@@ -888,14 +945,14 @@ impl<'a> Converter<'a> {
     }
 
     /// One rule per variant. `explicit` carries each variant's `x-asyncgen-dispatch` rule.
-    /// Returns the rules and whether any variant had to fall back to trying in order.
+    /// Returns the rules and whether two or more variants had to fall back to trying in order.
     fn derive_rules(&self, schemas: &[&Value], explicit: &[Option<Rule>]) -> (Vec<Rule>, bool) {
-        let consts: Vec<Vec<(Vec<String>, Value)>> = schemas
+        let consts: Vec<Vec<ConstPath>> = schemas
             .iter()
             .map(|s| {
                 let mut out = Vec::new();
                 self.const_paths(s, &[], &mut out);
-                out.sort_by_key(|(p, _)| p.len());
+                out.sort_by_key(|(p, _, _)| p.len());
                 out
             })
             .collect();
@@ -914,26 +971,33 @@ impl<'a> Converter<'a> {
                     .unwrap_or_default()
             })
             .collect();
-        let mut fallback = false;
-        let rules = (0..schemas.len())
+        let rules: Vec<Rule> = (0..schemas.len())
             .map(|i| {
                 if let Some(rule) = &explicit[i] {
                     return rule.clone();
                 }
                 // A const path whose value no other variant can have there.
-                for (path, value) in &consts[i] {
-                    let distinct = (0..schemas.len()).filter(|j| *j != i).all(|j| {
-                        match consts[j].iter().find(|(p, _)| p == path) {
-                            Some((_, v)) => v != value,
-                            None => !self.declares(schemas[j], path),
-                        }
-                    });
-                    if distinct {
-                        return Rule::Equals {
+                let distinct_const = |required_only: bool| {
+                    consts[i]
+                        .iter()
+                        .filter(|(_, _, required)| *required || !required_only)
+                        .find(|(path, value, _)| {
+                            (0..schemas.len()).filter(|j| *j != i).all(|j| {
+                                match consts[j].iter().find(|(p, _, _)| p == path) {
+                                    Some((_, v, _)) => v != value,
+                                    None => !self.declares(schemas[j], path),
+                                }
+                            })
+                        })
+                        .map(|(path, value, _)| Rule::Equals {
                             path: path.clone(),
                             value: value.clone(),
-                        };
-                    }
+                        })
+                };
+                // A const on a required path first: a value that omits an optional const
+                // (valid by its schema) would match no rule and arrive as unknown.
+                if let Some(rule) = distinct_const(true) {
+                    return rule;
                 }
                 // A required property no other variant declares.
                 let unique = required[i].iter().find(|p| {
@@ -946,11 +1010,19 @@ impl<'a> Converter<'a> {
                         properties: vec![p.clone()],
                     };
                 }
-                fallback = true;
+                // Documents often leave their `event` const out of `required`: an optional
+                // const still tells messages apart better than trying them in order.
+                if let Some(rule) = distinct_const(false) {
+                    return rule;
+                }
                 Rule::Attempt
             })
             .collect();
-        (rules, fallback)
+        // Generated code checks every exact rule before it tries any variant by decoding, so
+        // one tried variant is recognised by elimination (a lone message with no `const`, a
+        // bare-string payload beside tagged objects); only two or more are told apart by order.
+        let tried = rules.iter().filter(|r| **r == Rule::Attempt).count();
+        (rules, tried > 1)
     }
 
     fn messages(&mut self) {

@@ -35,9 +35,19 @@ fn ascii(s: String) -> String {
         .collect()
 }
 
+/// PascalCase, ASCII only. Dropping a non-ASCII capital (`Émettre` -> `mettre`) can leave a
+/// lowercase start, which the `non_camel_case_types` lint rejects: capitalise what remains.
+fn pascal_ascii(s: &str) -> String {
+    let mut n = ascii(words_only(s).to_upper_camel_case());
+    if let Some(first) = n.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    n
+}
+
 /// A PascalCase type name; `fallback` when nothing usable remains.
 pub fn type_name(s: &str, fallback: &str) -> String {
-    let mut n = ascii(words_only(s).to_upper_camel_case());
+    let mut n = pascal_ascii(s);
     if n.is_empty() {
         n = fallback.to_owned();
     }
@@ -53,7 +63,7 @@ pub fn type_name(s: &str, fallback: &str) -> String {
 
 /// A PascalCase enum variant name.
 pub fn variant_name(s: &str) -> String {
-    let mut n = ascii(words_only(s).to_upper_camel_case());
+    let mut n = pascal_ascii(s);
     if n.is_empty() {
         n = "Empty".to_owned();
     }
@@ -103,5 +113,8 @@ mod tests {
         assert_eq!(field_name("sentAt"), "sent_at");
         assert_eq!(field_name("1st"), "_1st");
         assert_eq!(field_name("$ref"), "ref");
+        // A non-ASCII capital is dropped; what remains still starts upper case.
+        assert_eq!(type_name("émettre", "X"), "Mettre");
+        assert_eq!(variant_name("Ölpreis"), "Lpreis");
     }
 }
