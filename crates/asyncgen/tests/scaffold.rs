@@ -11,10 +11,10 @@
 
 mod common;
 
-use common::{package_target_dir, repo_root};
+use common::{lines, package_target_dir, repo_root, scaffold_and_build, spawn};
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -27,84 +27,6 @@ use asyncgen_generated_tests::{
 use asyncgen_runtime::Secret;
 use asyncgen_runtime::sender::DeliveryPolicy;
 use serde_json::Value;
-
-/// Scaffolds `spec` into a fresh directory and builds it; returns the directory (kept alive by
-/// the guard) and the binary.
-fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let package = dir.path().join(name);
-    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
-        .args(["scaffold", kind, spec, "-o"])
-        .arg(&package)
-        .arg("--runtime-path")
-        .arg(repo_root().join("crates/asyncgen-runtime"))
-        .current_dir(repo_root())
-        .output()
-        .expect("run asyncgen");
-    assert!(
-        out.status.success(),
-        "scaffold {spec}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let spec_copy = format!(
-        "spec/{}",
-        Path::new(spec)
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-    );
-    for file in [
-        "Cargo.toml",
-        "README.md",
-        ".gitignore",
-        "src/main.rs",
-        "src/api/mod.rs",
-        spec_copy.as_str(),
-    ] {
-        assert!(package.join(file).is_file(), "{spec}: no {file}");
-    }
-    // The package's own `cargo fmt` must leave the generated code as `asyncgen check` expects.
-    let fmt = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .arg("fmt")
-        .current_dir(&package)
-        .output()
-        .expect("run cargo fmt");
-    assert!(
-        fmt.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fmt.stderr)
-    );
-    let only = if kind == "receiver" {
-        "types,receiver"
-    } else {
-        "types,client,mock"
-    };
-    let check = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
-        .args(["check", &spec_copy, "-o", "src/api", "--only", only])
-        .current_dir(&package)
-        .output()
-        .expect("run asyncgen check");
-    assert!(
-        check.status.success(),
-        "{spec}: after cargo fmt, the scaffolded package's generated code is stale:\n{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
-    std::fs::copy(repo_root().join("Cargo.lock"), package.join("Cargo.lock")).expect("lock");
-
-    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--quiet"])
-        .env("CARGO_TARGET_DIR", package_target_dir())
-        .env("RUSTFLAGS", "-D warnings")
-        .current_dir(&package)
-        .output()
-        .expect("run cargo");
-    assert!(
-        build.status.success(),
-        "{spec}: the scaffolded package does not build:\n{}",
-        String::from_utf8_lossy(&build.stderr)
-    );
-    (dir, package_target_dir().join("debug").join(name))
-}
 
 /// A running scaffolded receiver: its URL and its stdout lines.
 struct Running {
@@ -356,38 +278,6 @@ fn scaffold_refuses_a_non_empty_directory_and_a_spec_without_webhooks() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook endpoint"));
     assert!(!target.exists(), "nothing written");
-}
-
-/// Lines a child process writes, as they come.
-fn lines(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    rx
-}
-
-/// Kills the child when dropped, so a failed assertion leaves no process behind.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(binary: &Path, args: &[&str]) -> Reaped {
-    Reaped(
-        Command::new(binary)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display())),
-    )
 }
 
 #[test]

@@ -1,6 +1,10 @@
-//! Where the tests that run cargo or the binary find the repository and build packages.
+//! What the tests that run cargo or the binary share: where the repository is, where packages
+//! build, and scaffolding a package and running its binaries.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,4 +22,118 @@ pub fn package_target_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"))
         .join("scaffold-tests")
+}
+
+/// Scaffolds `spec` into a fresh directory and builds it; returns the directory (kept alive by
+/// the guard) and the binary.
+#[allow(dead_code)]
+pub fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let package = dir.path().join(name);
+    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["scaffold", kind, spec, "-o"])
+        .arg(&package)
+        .arg("--runtime-path")
+        .arg(repo_root().join("crates/asyncgen-runtime"))
+        .current_dir(repo_root())
+        .output()
+        .expect("run asyncgen");
+    assert!(
+        out.status.success(),
+        "scaffold {spec}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spec_copy = format!(
+        "spec/{}",
+        Path::new(spec)
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+    );
+    for file in [
+        "Cargo.toml",
+        "README.md",
+        ".gitignore",
+        "src/main.rs",
+        "src/api/mod.rs",
+        spec_copy.as_str(),
+    ] {
+        assert!(package.join(file).is_file(), "{spec}: no {file}");
+    }
+    // The package's own `cargo fmt` must leave the generated code as `asyncgen check` expects.
+    let fmt = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("fmt")
+        .current_dir(&package)
+        .output()
+        .expect("run cargo fmt");
+    assert!(
+        fmt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fmt.stderr)
+    );
+    let only = if kind == "receiver" {
+        "types,receiver"
+    } else {
+        "types,client,mock"
+    };
+    let check = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["check", &spec_copy, "-o", "src/api", "--only", only])
+        .current_dir(&package)
+        .output()
+        .expect("run asyncgen check");
+    assert!(
+        check.status.success(),
+        "{spec}: after cargo fmt, the scaffolded package's generated code is stale:\n{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    std::fs::copy(repo_root().join("Cargo.lock"), package.join("Cargo.lock")).expect("lock");
+
+    let build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet"])
+        .env("CARGO_TARGET_DIR", package_target_dir())
+        .env("RUSTFLAGS", "-D warnings")
+        .current_dir(&package)
+        .output()
+        .expect("run cargo");
+    assert!(
+        build.status.success(),
+        "{spec}: the scaffolded package does not build:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    (dir, package_target_dir().join("debug").join(name))
+}
+
+/// Lines a child process writes, as they come.
+#[allow(dead_code)]
+pub fn lines(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// Kills the child when dropped, so a failed assertion leaves no process behind.
+#[allow(dead_code)]
+pub struct Reaped(pub Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[allow(dead_code)]
+pub fn spawn(binary: &Path, args: &[&str]) -> Reaped {
+    Reaped(
+        Command::new(binary)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display())),
+    )
 }
