@@ -10,15 +10,16 @@
 //! - only files asyncgen generated (those starting with its `@generated` header) are ever
 //!   removed, so a README or hand-written module beside the output survives;
 //! - new content is staged in a temporary directory next to the output (same filesystem) and
-//!   moved into place with `rename`, so a crash leaves each file either old or new, never
-//!   truncated; an error midway puts the files already replaced back as they were.
+//!   moved into place with `rename`, so a crashed process leaves each file either old or new,
+//!   never truncated; an error midway puts the files already replaced back as they were.
+
 //!
 //! Everything printed names paths as the caller gave them (the directory joined with the
 //! generated file's relative path), never an absolute path the user did not type.
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -367,9 +368,13 @@ impl Staging {
         path
     }
 
-    /// Writes `contents` to `area/rel` and flushes it to disk, so that a rename after a crash
-    /// never exposes a file whose data was not yet written. Errors name the file's place in
-    /// `output`, since the staging path means nothing to the user.
+    /// Writes `contents` to `area/rel`. Errors name the file's place in `output`, since the
+    /// staging path means nothing to the user.
+    ///
+    /// No fsync, as cargo, rustfmt and prost-build write: the rename already keeps a crashed
+    /// process from leaving a truncated file, the output is regenerated from the document at
+    /// will, and one fsync per file cost 6–16 ms each on a busy disk, more than generating a
+    /// small document takes (found by `bench/generate-vs-modelina.sh`).
     fn put(
         &self,
         output: &Path,
@@ -382,9 +387,7 @@ impl Staging {
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent)?;
             }
-            let mut file = fs::File::create(&path)?;
-            file.write_all(contents)?;
-            file.sync_all()
+            fs::write(&path, contents)
         })();
         result.map_err(|source| OutputError::Write {
             path: output.join(rel),
