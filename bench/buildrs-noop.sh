@@ -25,18 +25,37 @@
 # (goal ≤ 1.05×), binary / direct and graph / direct. A missed goal is reported, not an
 # error.
 #
-# Environment: RUNS (default 21), KEEP=1 keeps the scratch directory.
+# The asyncgen binary (release) is built in CARGO_TARGET_DIR (default: the repository's
+# target/). The four copies are built in their own target directory, NOOP_TARGET_DIR, by default
+# a fresh one in the scratch directory, so the first builds compile every dependency in debug
+# (minutes on 2 CPUs); pointing NOOP_TARGET_DIR at a kept directory reuses them. Needs cargo,
+# python3, and /usr/bin/time for cargo's peak RSS (reported as 0 without it).
+#
+# Environment: RUNS (default 21), KEEP=1 keeps the scratch directory, CARGO_TARGET_DIR,
+# NOOP_TARGET_DIR.
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+. "$here/lib/common.sh"
 runs="${RUNS:-21}"
-scratch="$(mktemp -d)"
-if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$scratch"' EXIT; fi
-export CARGO_TARGET_DIR="$scratch/target"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$runs')"
+command -v python3 >/dev/null || die "python3 is required"
+
+echo "## No-op cargo build: build.rs generation vs the generated module included directly"
+echo
+machine_note "$repo"
+echo
+
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/buildrs-noop.XXXXXX")"
+if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$scratch"' EXIT; else say "scratch directory: $scratch (kept)"; fi
+asyncgen_target="${CARGO_TARGET_DIR:-$repo/target}"
+export CARGO_TARGET_DIR="${NOOP_TARGET_DIR:-$scratch/target}"
 export CARGO_TERM_COLOR=never
 
+say "building asyncgen (release)"
 cargo build --quiet --release -p asyncgen --manifest-path "$repo/Cargo.toml" \
-  --target-dir "$repo/target"
-asyncgen="$repo/target/release/asyncgen"
+  --target-dir "$asyncgen_target"
+asyncgen="$asyncgen_target/release/asyncgen"
 export ASYNCGEN="$asyncgen"
 
 manifest() { # name, with build.rs (yes/no/binary)
@@ -98,7 +117,7 @@ cp -r "$direct/src" "$direct/Cargo.lock" "$graph/"
 manifest noop-graph yes > "$graph/Cargo.toml"
 echo 'fn main() { println!("cargo:rerun-if-changed=build.rs"); }' > "$graph/build.rs"
 
-echo "== first builds (not measured)"
+say "== first builds (not measured; a fresh NOOP_TARGET_DIR compiles every dependency)"
 (cd "$buildrs" && cargo build --quiet)
 (cd "$direct" && cargo build --quiet)
 (cd "$graph" && cargo build --quiet)
@@ -106,9 +125,9 @@ echo "== first builds (not measured)"
 for pair in "$buildrs noop-buildrs" "$direct noop-direct" "$graph noop-graph" "$binary noop-binary"; do
   set -- $pair
   (cd "$1" && cargo build -v 2> "$scratch/log")
-  grep -q "Fresh $2" "$scratch/log" || { echo "$2 is not fresh after its first build:"; cat "$scratch/log"; exit 1; }
+  grep -q "Fresh $2" "$scratch/log" || { say "$2 is not fresh after its first build:"; cat "$scratch/log" >&2; exit 1; }
   if grep 'Running' "$scratch/log" | grep -q build-script-build; then
-    echo "$2 reran its build script on a no-op build:"; cat "$scratch/log"; exit 1
+    say "$2 reran its build script on a no-op build:"; cat "$scratch/log" >&2; exit 1
   fi
 done
 
@@ -134,7 +153,7 @@ timed() { # dir -> "nanoseconds peak_kib"; fails unless the build was a no-op
 }
 
 : > "$scratch/buildrs.txt"; : > "$scratch/direct.txt"; : > "$scratch/graph.txt"; : > "$scratch/binary.txt"
-echo "== $runs rounds of no-op builds"
+say "== $runs rounds of no-op builds"
 for i in $(seq 1 "$runs"); do
   if [ $((i % 2)) = 1 ]; then order="buildrs direct binary graph"; else order="graph binary direct buildrs"; fi
   for v in $order; do
@@ -152,18 +171,30 @@ packages = dict(zip(["buildrs", "direct", "graph", "binary"], sys.argv[2:6]))
 def load(v):
     rows = [l.split() for l in open(f"{scratch}/{v}.txt") if l.strip()]
     return [int(r[0]) / 1e6 for r in rows], [int(r[1]) / 1024 for r in rows]
-med = {}
-for v in ["buildrs", "binary", "direct", "graph"]:
+what = {
+    "direct": "generated module committed, included directly (reference)",
+    "buildrs": "build.rs, asyncgen-build default (embedded generator)",
+    "binary": "build.rs, asyncgen-build without `embedded` (runs the asyncgen binary)",
+    "graph": "graph only: build-dependency on asyncgen-build, build.rs does nothing",
+}
+med, rows = {}, {}
+for v in ["direct", "buildrs", "binary", "graph"]:
     t, r = load(v)
     med[v] = statistics.median(t)
-    print(f"{v:8} no-op cargo build: median {med[v]:6.1f} ms (min {min(t):.1f}, max {max(t):.1f}); "
-          f"cargo peak RSS {statistics.median(r):.1f} MiB; {packages[v]} packages")
-print(f"runs: {len(t)} per variant")
-ratio = med["buildrs"] / med["direct"]
-print(f"ratio buildrs / direct: {ratio:.3f}x (goal <= 1.05x: {'met' if ratio <= 1.05 else 'MISSED'})")
-ratio = med["binary"] / med["direct"]
-print(f"ratio binary / direct:  {ratio:.3f}x (goal <= 1.05x: {'met' if ratio <= 1.05 else 'MISSED'})")
-print(f"ratio graph / direct:   {med['graph'] / med['direct']:.3f}x (the build-dependency graph alone)")
+    rows[v] = (t, r)
+runs = len(rows["direct"][0])
+print(f"Wall time of one quiet no-op `cargo build` (debug), median of {runs} interleaved rounds (order")
+print("alternating); each timed build checked to have rewritten nothing under the target directory.")
+print("Peak RSS is cargo's (/usr/bin/time %M). Goal: build.rs / direct <= 1.05x.")
+print()
+print("| variant | median ms | min ms | max ms | ratio to direct | goal | cargo peak RSS MiB | packages |")
+print("|---|---:|---:|---:|---:|---|---:|---:|")
+for v in ["direct", "buildrs", "binary", "graph"]:
+    t, r = rows[v]
+    ratio = med[v] / med["direct"]
+    goal = "(reference)" if v == "direct" else ("(cost of the graph)" if v == "graph" else ("met" if ratio <= 1.05 else "MISSED"))
+    print(f"| {what[v]} | {med[v]:.1f} | {min(t):.1f} | {max(t):.1f} | {ratio:.3f}x | {goal} | "
+          f"{statistics.median(r):.1f} | {packages[v]} |")
 
 PY
 

@@ -43,17 +43,20 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+. "$here/lib/common.sh"
 package="$here/ws-client"
 runs="${RUNS:-5}"
 events="${EVENTS:-1000000}"
 build_limit=1800   # seconds one cargo build may take
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-
 for v in runs events; do
     [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v^^} must be a positive integer (got '${!v}')"
 done
+
+echo "## Generated VoIPBIN websocket client vs hand-written tokio-tungstenite"
+echo
+machine_note "$root"
+echo
 [ "$events" -ge 2 ] || die "EVENTS must be at least 2"
 run_limit=$((120 + events / 20000))   # seconds one run may take (the binary also stops when stuck)
 
@@ -109,21 +112,14 @@ for ((r = 1; r <= runs; r++)); do
 done
 
 # ---- report ------------------------------------------------------------------------------------
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 declare -A m_eps m_rss
 for m in "${modes[@]}"; do
     m_eps[$m]="$(median <<<"${eps[$m]}")"
     m_rss[$m]="$(median <<<"${rss[$m]}")"
 done
 
-cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
-mem="$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)"
-rev="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
-dirty="$(cd "$root" && git --no-optional-locks status --porcelain 2>/dev/null | grep -q . && echo ' (+ uncommitted changes)' || true)"
 tt="$(awk '/^name = "tokio-tungstenite"/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$package/Cargo.lock")"
 
-echo "## Generated VoIPBIN websocket client vs hand-written tokio-tungstenite"
-echo
 echo "In-process mock server (own thread) publishing $events pre-serialised VoIPBIN example events (17 kinds)"
 echo "over loopback to one client, which decodes and dispatches each; every run a fresh process; median of"
 echo "$runs round(s), order reversed every other round. events/s from the first event received to the last;"
@@ -149,5 +145,5 @@ for m in "${modes[@]}"; do
 done
 echo
 echo "Every run: all $events events arrived, none dropped, identical per-kind counts and checksum ($check)."
-echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem:-unknown} memory; Linux $(uname -r); client and mock share the CPUs."
-echo "asyncgen $rev$dirty (release), $(rustc --version)."
+echo "Client and mock share the CPUs; all builds release."
+

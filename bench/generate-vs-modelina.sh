@@ -4,16 +4,20 @@
 #   bench/generate-vs-modelina.sh [SPEC...]
 #
 # Documents: specs/dialpad/webhooks.yml and every document in ../shared/corpus (skipped with a
-# message when absent), then any SPEC given. For each: whole-process wall time of
+# message when absent), then any SPEC given. For each: whole-process wall time and peak RSS of
 #   asyncgen generate SPEC -o DIR      (release build of this checkout)
-#   node bench/modelina/generate.js SPEC DIR
-# measured with hyperfine (RUNS runs each, default 10, 1 warm-up, no shell, output dir removed
-# before every run), median reported; then whether each output compiles: asyncgen's module is
+#   node bench/modelina/generate.js SPEC DIR   (node start-up, parsing and writing included)
+# measured by bench/lib/measure.py: 1 warm-up round, then RUNS rounds (default 10) in which each
+# tool runs once, the order reversed every other round (interleaved, so a busy spell of a shared
+# machine falls on both); no shell; the output directory removed before every run; the wall time
+# from spawn to reaping and the peak RSS from wait4's ru_maxrss. Medians are reported; then
+# whether each output compiles: asyncgen's module is
 # included by a scratch crate (`#[path = ".../mod.rs"] mod api;`, serde + serde_json), modelina's
 # crate (its own Cargo.toml) is built as it is. Error counts are the compiler's own
 # ("could not compile ... due to N previous errors").
 #
-# Installs what it needs: hyperfine (apt-get) and modelina (npm, into bench/modelina). Everything
+# Needs cargo, python3, node (>= 18) and npm. Installs modelina (npm, pinned in
+# bench/modelina/package.json) into bench/modelina/node_modules when missing. Everything
 # it writes goes to a scratch directory (mktemp -d; kept with KEEP=1), never into the repository
 # except bench/modelina/node_modules (ignored by git).
 #
@@ -24,25 +28,25 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+. "$here/lib/common.sh"
 runs="${RUNS:-10}"
 limit="${LIMIT:-300}"   # seconds one generator run may take before it counts as failed
 corpus="${CORPUS:-$root/../shared/corpus}"
 [ -d "$corpus" ] && corpus="$(cd "$corpus" && pwd)"
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$runs')"
+[[ "$limit" =~ ^[1-9][0-9]*$ ]] || die "LIMIT must be a positive integer (got '$limit')"
+
+echo "## asyncgen generate vs modelina (Rust)"
+echo
+machine_note "$root"
+echo
 
 # ---- tools -------------------------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo is required"
 command -v node >/dev/null || die "node (>= 18) is required for modelina"
 command -v npm >/dev/null || die "npm is required for modelina"
-if ! command -v hyperfine >/dev/null; then
-    say "installing hyperfine (apt-get)"
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get install -y hyperfine >/dev/null 2>&1 \
-        || { $sudo apt-get update >/dev/null && $sudo apt-get install -y hyperfine >/dev/null; } \
-        || die "could not install hyperfine; install it (https://github.com/sharkdp/hyperfine) and re-run"
-fi
+command -v python3 >/dev/null || die "python3 is required (bench/lib/measure.py)"
 
 pinned="$(node -p 'require(process.argv[1]).dependencies["@asyncapi/modelina"]' "$here/modelina/package.json")"
 installed="$(node -p 'require(process.argv[1]).version' "$here/modelina/node_modules/@asyncapi/modelina/package.json" 2>/dev/null || true)"
@@ -97,9 +101,10 @@ label() {
     esac
 }
 
-# Median (ms) of benchmark number $2 in hyperfine JSON $1, "n/a" when absent.
-median_ms() {
-    node -e 'const r=require(process.argv[1]).results[+process.argv[2]]; console.log(r ? (r.median*1000).toFixed(1) : "n/a")' "$1" "$2"
+# Median of command $2 (its name) in measure.py's JSON $1: "MS CPU_MS MIB" (wall ms, user+sys
+# ms, peak RSS MiB).
+median_of() {
+    node -e 'const r=require(process.argv[1]).commands.find(c => c.name === process.argv[2]); console.log(r ? (r.median_s*1000).toFixed(1) + " " + (r.median_cpu_s*1000).toFixed(0) + " " + (r.median_maxrss_kib/1024).toFixed(1) : "n/a n/a n/a")' "$1" "$2"
 }
 
 # Builds the crate in $1; prints "yes", "yes (N warnings)" or "no (N errors)".
@@ -145,12 +150,12 @@ for doc in "${docs[@]}"; do
     mkdir -p "$d"
     a_out="$d/asyncgen-out"
     m_out="$d/modelina-out"
-    a_ms="n/a" m_ms="n/a" a_ok="n/a" m_ok="n/a"
-    # One run each first: a generator that fails is reported, not timed (hyperfine would abort).
-    cmds=() preps=()
+    a_ms="n/a" m_ms="n/a" a_ok="n/a" m_ok="n/a" a_rss="n/a" m_rss="n/a" a_cpu="n/a" m_cpu="n/a"
+    # One run each first: a generator that fails is reported, not timed (measure.py would abort).
+    cmds=()
     if [ "$have_generate" = 1 ]; then
         if timeout "$limit" "$asyncgen" generate "$doc" -o "$a_out" >"$d/asyncgen.log" 2>&1; then
-            cmds+=("$asyncgen generate $doc -o $a_out"); preps+=(--prepare "rm -rf $a_out")
+            cmds+=("$(node -e 'console.log(JSON.stringify({name: "asyncgen", argv: [process.argv[1], "generate", process.argv[2], "-o", process.argv[3]], clean: process.argv[3]}))' "$asyncgen" "$doc" "$a_out")")
         else
             a_ms="fails" a_ok="no (generate failed)"
             say "  asyncgen generate failed: $(grep -m1 . "$d/asyncgen.log" | cut -c1-200)"
@@ -158,19 +163,19 @@ for doc in "${docs[@]}"; do
     fi
     if [ "$do_modelina" = 1 ]; then
         if timeout "$limit" node "$here/modelina/generate.js" "$doc" "$m_out" >"$d/modelina.log" 2>&1; then
-            cmds+=("node $here/modelina/generate.js $doc $m_out"); preps+=(--prepare "rm -rf $m_out")
+            cmds+=("$(node -e 'console.log(JSON.stringify({name: "modelina", argv: ["node", process.argv[1], process.argv[2], process.argv[3]], clean: process.argv[3]}))' "$here/modelina/generate.js" "$doc" "$m_out")")
         else
             m_ms="fails" m_ok="no (generate failed)"
             say "  modelina failed: $(grep -m1 . "$d/modelina.log" | cut -c1-200)"
         fi
     fi
     if [ "${#cmds[@]}" -gt 0 ]; then
-        if hyperfine -N --style none --warmup 1 --runs "$runs" "${preps[@]}" --export-json "$d/times.json" "${cmds[@]}" >"$d/hyperfine.log" 2>&1; then
-            k=0
-            if [ "$a_ms" = n/a ] && [ "$have_generate" = 1 ]; then a_ms="$(median_ms "$d/times.json" $k)"; k=$((k + 1)); fi
-            if [ "$m_ms" = n/a ] && [ "$do_modelina" = 1 ]; then m_ms="$(median_ms "$d/times.json" $k)"; fi
+        (IFS=,; printf '{"runs": %s, "warmup": 1, "timeout": %s, "commands": [%s]}\n' "$runs" "$limit" "${cmds[*]}") >"$d/spec.json"
+        if python3 "$here/lib/measure.py" "$d/spec.json" "$d/times.json" 2>"$d/measure.log"; then
+            if [ "$a_ms" = n/a ] && [ "$have_generate" = 1 ]; then read -r a_ms a_cpu a_rss <<<"$(median_of "$d/times.json" asyncgen)"; fi
+            if [ "$m_ms" = n/a ] && [ "$do_modelina" = 1 ]; then read -r m_ms m_cpu m_rss <<<"$(median_of "$d/times.json" modelina)"; fi
         else
-            say "  hyperfine failed: $(tail -3 "$d/hyperfine.log")"
+            say "  measurement failed: $(tail -3 "$d/measure.log")"
         fi
     fi
     # The last timed run left each output in place.
@@ -188,38 +193,32 @@ for doc in "${docs[@]}"; do
     if [[ "$a_ms" =~ ^[0-9.]+$ && "$m_ms" =~ ^[0-9.]+$ ]]; then
         ratio="$(node -p "(($m_ms) / Math.max($a_ms, 0.001)).toFixed(0) + '×'")"
     fi
-    line="  asyncgen: $a_ms ms, compiles: $a_ok; modelina: $m_ms ms, compiles: $m_ok"
-    line="${line//fails ms/fails}"; line="${line//n\/a ms/n\/a}"
+    line="  asyncgen: $a_ms ms, $a_rss MiB, compiles: $a_ok; modelina: $m_ms ms, $m_rss MiB, compiles: $m_ok"
+    line="${line//fails ms/fails}"; line="${line//n\/a ms/n\/a}"; line="${line//n\/a MiB/n\/a}"
     say "$line"
-    rows+=("| \`$name\` | $a_ms | $m_ms | $ratio | $a_ok | $m_ok |")
-    summary+=("$a_ms $m_ms ${a_ok%% *} ${m_ok%% *}")
+    rows+=("| \`$name\` | $a_ms | $m_ms | $ratio | $a_cpu | $m_cpu | $a_rss | $m_rss | $a_ok | $m_ok |")
+    summary+=("$a_ms $m_ms ${a_ok%% *} ${m_ok%% *} $a_rss $m_rss")
 done
 
 # ---- report ------------------------------------------------------------------------------------
-cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
-mem="$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)"
-rev="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
-dirty="$(cd "$root" && git status --porcelain 2>/dev/null | grep -q . && echo ' (+ uncommitted changes)' || true)"
-
-echo "## asyncgen generate vs modelina (Rust)"
+echo "Whole-process wall time, CPU time (user + sys) and peak RSS (ru_maxrss), medians of $runs interleaved"
+echo "rounds after 1 warm-up round (bench/lib/measure.py: no shell, output directory removed before each run)."
+echo "Ratio = modelina / asyncgen wall time. asyncgen's wall time includes an fsync of every file it writes. Compiles: \`cargo build\` of the output (asyncgen: \`#[path = \".../mod.rs\"] mod api;\`"
+echo "in a crate with serde + serde_json; modelina: the crate it writes); errors as counted by rustc."
 echo
-echo "Whole-process wall time, median of $runs runs (hyperfine $(hyperfine --version | cut -d' ' -f2), 1 warm-up, no shell,"
-echo "output directory removed before each run). Ratio = modelina / asyncgen. Compiles: \`cargo build\`"
-echo "of the output (asyncgen: \`#[path = \".../mod.rs\"] mod api;\` in a crate with serde + serde_json;"
-echo "modelina: the crate it writes); errors as counted by rustc."
-echo
-echo "| document | asyncgen median ms | modelina median ms | ratio | asyncgen compiles | modelina compiles |"
-echo "|---|---:|---:|---:|---|---|"
+echo "| document | asyncgen ms | modelina ms | ratio | asyncgen CPU ms | modelina CPU ms | asyncgen peak RSS MiB | modelina peak RSS MiB | asyncgen compiles | modelina compiles |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 # Totals: ratios over the documents both tools handled, and how many outputs compile.
 printf '%s\n' "${summary[@]}" | awk '
     $1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $1 > 0 { r = $2 / $1; n++; lg += log(r); if (!min || r < min) min = r; if (r > max) max = r }
     $3 == "yes" { ac++ } $4 == "yes" { mc++ } { docs++ }
+    $5 ~ /^[0-9.]+$/ { if ($5 > amax) amax = $5 } $6 ~ /^[0-9.]+$/ { if ($6 > mmax) mmax = $6 }
     END {
-        if (n) printf "Speed-up (modelina / asyncgen) over %d documents: geometric mean %.0f×, min %.0f×, max %.0f× (goal ≥ 100×).\n", n, exp(lg / n), min, max
+        if (n) printf "Speed-up (modelina / asyncgen) over %d documents: geometric mean %.0f×, min %.0f×, max %.0f× (goal ≥ 100×: %s).\n", n, exp(lg / n), min, max, (min >= 100 ? "met for every document" : "MISSED for some document")
         printf "Outputs that compile: asyncgen %d of %d, modelina %d of %d.\n", ac, docs, mc, docs
+        printf "Largest peak RSS (median per document): asyncgen %.1f MiB, modelina %.1f MiB.\n", amax, mmax
     }'
 echo
-echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem:-unknown} memory; $(uname -sr)."
-echo "asyncgen $rev$dirty (release), $(rustc --version); @asyncapi/modelina $modelina_version (@asyncapi/parser $parser_version), node $(node --version)."
+echo "@asyncapi/modelina $modelina_version (@asyncapi/parser $parser_version), node $(node --version); asyncgen release build."

@@ -32,6 +32,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+. "$here/lib/common.sh"
 runs="${RUNS:-5}"
 duration="${DURATION:-10}"
 warmup="${WARMUP:-2}"
@@ -41,23 +42,19 @@ secret="${SECRET:-bench-webhook-secret}"
 build_limit=1800   # seconds one cargo build may take
 start_limit=15     # seconds a server may take to print its address
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-
 for v in runs duration warmup connections threads; do
     [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v^^} must be a positive integer (got '${!v}')"
 done
 
+echo "## Scaffolded Dialer.CX receiver vs hand-written axum"
+echo
+machine_note "$root"
+echo
+
 # ---- tools -------------------------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo is required"
 command -v curl >/dev/null || die "curl is required"
-if ! command -v wrk >/dev/null; then
-    say "installing wrk (apt-get)"
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get install -y wrk >/dev/null 2>&1 \
-        || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; } \
-        || die "could not install wrk; install it (https://github.com/wg/wrk) and re-run"
-fi
+need_apt wrk   # https://github.com/wg/wrk
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/receiver-vs-axum.XXXXXX")"
 pids=()
@@ -219,7 +216,6 @@ for ((r = 1; r <= runs; r++)); do
 done
 
 # ---- report ------------------------------------------------------------------------------------
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 declare -A m_rps m_p99 m_rss m_bad
 for v in "${variants[@]}"; do
     m_rps[$v]="$(median <<<"${rps[$v]}")"
@@ -228,14 +224,8 @@ for v in "${variants[@]}"; do
     m_bad[$v]="$(median <<<"${bad[$v]}")"
 done
 
-cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
-mem="$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)"
-rev="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
-dirty="$(cd "$root" && git status --porcelain 2>/dev/null | grep -q . && echo ' (+ uncommitted changes)' || true)"
 fs="$(df --output=fstype "$work" 2>/dev/null | tail -1 || echo '?')"
 
-echo "## Scaffolded Dialer.CX receiver vs hand-written axum"
-echo
 echo "wrk on loopback: POST of one signed \`call.ended\` event ($(printf '%s' "$body" | wc -c) bytes), $connections connections,"
 echo "$threads threads, ${warmup} s warm-up then ${duration} s measured; every server started fresh; median of $runs round(s),"
 echo "order reversed every other round. req/s counts 2xx answers only; p99 is over all answers. Ratios: scaffold /"
@@ -262,5 +252,5 @@ for v in "${variants[@]}"; do
     }'
 done
 echo
-echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem:-unknown} memory; Linux $(uname -r); wrk and the servers share the CPUs."
-echo "asyncgen $rev$dirty (release), $(rustc --version); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)."
+echo "wrk and the servers share the CPUs; peak RSS is the server's VmHWM; all builds release;"
+echo "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)."
