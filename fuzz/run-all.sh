@@ -16,12 +16,15 @@ for t in "${targets[@]}"; do
     -print_final_stats=1 >"logs/$t.log" 2>&1 &
 done
 status=0
-wait || status=$?
+for job in $(jobs -p); do
+  wait "$job" || status=1
+done
 for t in "${targets[@]}"; do
-  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | awk '{print $2}')
-  rss=$(grep -o 'stat::peak_rss_mb: [0-9]*' "logs/$t.log" | awk '{print $2}')
-  cov=$(grep -o 'cov: [0-9]*' "logs/$t.log" | tail -1 | awk '{print $2}')
-  secs_run=$(grep -o 'Done [0-9]* runs in [0-9]* second' "logs/$t.log" | awk '{print $5}')
+  # A target that stopped on a crash prints no final stats: its fields stay `?`.
+  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | awk '{print $2}' || true)
+  rss=$(grep -o 'stat::peak_rss_mb: [0-9]*' "logs/$t.log" | awk '{print $2}' || true)
+  cov=$(grep -o 'cov: [0-9]*' "logs/$t.log" | tail -1 | awk '{print $2}' || true)
+  secs_run=$(grep -o 'Done [0-9]* runs in [0-9]* second' "logs/$t.log" | awk '{print $5}' || true)
   crashes=$(find "artifacts/$t" -type f | wc -l)
   echo "$t: runs=${runs:-?} seconds=${secs_run:-?} cov=${cov:-?} peak_rss_mb=${rss:-?} crashes=$crashes"
 done
