@@ -21,8 +21,8 @@ for job in $(jobs -p); do
 done
 for t in "${targets[@]}"; do
   # A target that stopped on a crash prints no final stats: its fields stay `?`.
-  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | awk '{print $2}' || true)
-  rss=$(grep -o 'stat::peak_rss_mb: [0-9]*' "logs/$t.log" | awk '{print $2}' || true)
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$t.log" | awk '{print $2}' || true)
+  rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "logs/$t.log" | awk '{print $2}' || true)
   cov=$(grep -o 'cov: [0-9]*' "logs/$t.log" | tail -1 | awk '{print $2}' || true)
   secs_run=$(grep -o 'Done [0-9]* runs in [0-9]* second' "logs/$t.log" | awk '{print $5}' || true)
   crashes=$(find "artifacts/$t" -type f | wc -l)
