@@ -203,7 +203,7 @@ done
 # ---- report ------------------------------------------------------------------------------------
 echo "Whole-process wall time, CPU time (user + sys) and peak RSS (ru_maxrss), medians of $runs interleaved"
 echo "rounds after 1 warm-up round (bench/lib/measure.py: no shell, output directory removed before each run)."
-echo "Ratio = modelina / asyncgen wall time. asyncgen's wall time includes an fsync of every file it writes. Compiles: \`cargo build\` of the output (asyncgen: \`#[path = \".../mod.rs\"] mod api;\`"
+echo "Ratio = modelina / asyncgen wall time. Compiles: \`cargo build\` of the output (asyncgen: \`#[path = \".../mod.rs\"] mod api;\`"
 echo "in a crate with serde + serde_json; modelina: the crate it writes); errors as counted by rustc."
 echo
 echo "| document | asyncgen ms | modelina ms | ratio | asyncgen CPU ms | modelina CPU ms | asyncgen peak RSS MiB | modelina peak RSS MiB | asyncgen compiles | modelina compiles |"
