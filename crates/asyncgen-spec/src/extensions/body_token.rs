@@ -10,7 +10,8 @@ use super::{Cx, Extension, InContext, PayloadPointer, Problem, rel};
 
 /// A shared token travels inside the message body: the receiver compares it in constant time
 /// with its configured token, and a sender fills it in. Overrides the scheme's `in`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BodyToken {
     /// Location of the token in the payload, e.g. `/auth_token`. The payload schema must declare

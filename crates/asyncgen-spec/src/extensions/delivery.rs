@@ -12,7 +12,8 @@ use super::{Duration, Extension, InContext, Problem, rel};
 /// tests) knows to answer within the timeout and to expect redelivery. An attempt fails on a
 /// connection error, the timeout, or a non-2xx status; after the last retry fails the delivery
 /// is given up. On an Operation it overrides the server's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Delivery {
     /// An attempt that has not received a response after this long has failed.

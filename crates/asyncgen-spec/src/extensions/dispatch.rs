@@ -5,9 +5,11 @@
 //! top-level property: it can express neither "recognised by the presence of properties" nor a
 //! nested key.
 
+#[cfg(feature = "derive-schemas")]
 use std::borrow::Cow;
 use std::fmt;
 
+#[cfg(feature = "derive-schemas")]
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,9 +20,10 @@ use super::{Cx, Extension, InContext, PayloadPointer, Problem, rel};
 /// connection and the key cannot be derived from a top-level `const`. Exactly one of two forms:
 /// `present`, or `path` with `equals`. The rules of messages handled together must be disjoint;
 /// a body matched by no rule is an unknown message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(extend("oneOf" = [
+#[cfg_attr(feature = "derive-schemas", schemars(extend("oneOf" = [
     {
         "required": ["present"],
         "not": {"anyOf": [{"required": ["path"]}, {"required": ["equals"]}]}
@@ -29,11 +32,11 @@ use super::{Cx, Extension, InContext, PayloadPointer, Problem, rel};
         "required": ["path", "equals"],
         "not": {"required": ["present"]}
     }
-]))]
+])))]
 pub struct Dispatch {
     /// The message is recognised when every listed top-level payload property is present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
+    #[cfg_attr(feature = "derive-schemas", schemars(length(min = 1)))]
     pub present: Option<Vec<String>>,
     /// The message is recognised when the value at this JSON pointer into the payload equals
     /// `equals`.
@@ -156,6 +159,7 @@ impl<'de> Deserialize<'de> for DispatchValue {
     }
 }
 
+#[cfg(feature = "derive-schemas")]
 impl JsonSchema for DispatchValue {
     fn schema_name() -> Cow<'static, str> {
         "DispatchValue".into()

@@ -7,12 +7,14 @@
 //! written, so a value serializes back to the text the author chose (`"300s"` stays `"300s"`),
 //! while comparison is by length of time (`"60s" == "1m"`).
 
+#[cfg(feature = "derive-schemas")]
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
+#[cfg(feature = "derive-schemas")]
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 /// The unit a [`Duration`] was written in.
@@ -276,6 +278,7 @@ impl<'de> serde::Deserialize<'de> for Duration {
     }
 }
 
+#[cfg(feature = "derive-schemas")]
 impl JsonSchema for Duration {
     fn schema_name() -> Cow<'static, str> {
         "Duration".into()

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::{Cx, Duration, Extension, InContext, Problem, rel};
 
 /// Keep-alive and stale-connection detection with WebSocket ping/pong control frames.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Heartbeat {
     /// Send a ping every `interval`.

@@ -10,7 +10,8 @@ use super::{Cx, Extension, InContext, Problem};
 /// The message body is a JWT (compact serialization) whose claims are the payload: the receiver
 /// verifies the signature with the shared secret, then reads the claims as the message payload.
 /// Unlike a bearer token, the JWT is the whole request body, not an `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Jwt {
     /// The JWS algorithm; only HS256 (HMAC-SHA256 with the shared secret) is defined.
@@ -31,7 +32,8 @@ pub struct Jwt {
 }
 
 /// The JWS algorithm of a JWT-encoded payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 pub enum JwtAlgorithm {
     /// HMAC-SHA256 keyed with the shared secret (RFC 7518 section 3.2).
     #[serde(rename = "HS256")]
@@ -39,9 +41,8 @@ pub enum JwtAlgorithm {
 }
 
 /// What the claims of a JWT-encoded payload are.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JwtClaims {
     /// The claims set is the message payload.

@@ -54,7 +54,7 @@ pub use topic::{SegmentFormat, Topic, TopicPart, TopicSegment};
 pub const PREFIX: &str = "x-asyncgen-";
 
 /// A typed `x-asyncgen-*` extension.
-pub trait Extension: DeserializeOwned + Serialize + schemars::JsonSchema {
+pub trait Extension: DeserializeOwned + Serialize {
     /// The field name, e.g. `x-asyncgen-signature`.
     const NAME: &'static str;
     /// The AsyncAPI objects it may be placed on, by the name the specification gives them
@@ -172,8 +172,50 @@ pub fn get<T: Extension>(fields: &Map<String, Value>) -> Option<Result<T, Extens
     fields.get(T::NAME).map(parse::<T>)
 }
 
-/// The JSON Schema (draft 2020-12) of an extension's value, titled with its name.
+/// The JSON Schema (draft 2020-12) of an extension's value, titled with its name: the committed
+/// `specs/extensions/<name>.schema.json`, which editors load too. Reading it instead of deriving
+/// it keeps schemars out of every build that embeds the loader (build scripts above all); the
+/// `derive-schemas` feature derives them, and a test keeps the files equal to the types.
 pub fn schema_for<T: Extension>() -> Value {
+    committed_schema(T::NAME)
+}
+
+fn committed_schema(name: &str) -> Value {
+    let text = match name {
+        "x-asyncgen-body-token" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-body-token.schema.json")
+        }
+        "x-asyncgen-delivery" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-delivery.schema.json")
+        }
+        "x-asyncgen-dispatch" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-dispatch.schema.json")
+        }
+        "x-asyncgen-heartbeat" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-heartbeat.schema.json")
+        }
+        "x-asyncgen-jwt" => include_str!("../../../../specs/extensions/x-asyncgen-jwt.schema.json"),
+        "x-asyncgen-reconnect" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-reconnect.schema.json")
+        }
+        "x-asyncgen-signature" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-signature.schema.json")
+        }
+        "x-asyncgen-token-expiry" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-token-expiry.schema.json")
+        }
+        "x-asyncgen-topic" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-topic.schema.json")
+        }
+        _ => return Value::Null,
+    };
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// The JSON Schema of an extension's value as its Rust type derives it, formatted as the
+/// committed file is.
+#[cfg(feature = "derive-schemas")]
+pub fn derived_schema_for<T: Extension + schemars::JsonSchema>() -> Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let mut schema = generator.into_root_schema_for::<T>().to_value();
     unwrap_descriptions(&mut schema);
@@ -196,6 +238,7 @@ pub fn schema_for<T: Extension>() -> Value {
 
 /// Rustdoc wraps lines at 100 columns; in Markdown a single newline is a soft wrap, so joining
 /// the lines keeps the meaning and makes the descriptions read well in editors' hovers.
+#[cfg(feature = "derive-schemas")]
 fn unwrap_descriptions(v: &mut Value) {
     match v {
         Value::Object(map) => {
@@ -225,12 +268,21 @@ pub fn json_schemas() -> Vec<(&'static str, Value)> {
         .collect()
 }
 
+/// Every extension's name with the JSON Schema its Rust type derives, in [`registry`] order:
+/// what the committed files must hold.
+#[cfg(feature = "derive-schemas")]
+pub fn derived_json_schemas() -> Vec<(&'static str, Value)> {
+    EXTENSIONS.iter().map(|e| (e.name, (e.derived)())).collect()
+}
+
 /// What the registry knows about one extension.
 pub struct ExtensionInfo {
     pub name: &'static str,
     /// The AsyncAPI objects it may be placed on (see [`Extension::ON`]).
     pub on: &'static [&'static str],
     schema: fn() -> Value,
+    #[cfg(feature = "derive-schemas")]
+    derived: fn() -> Value,
     check: fn(&Value, Option<&Cx<'_>>) -> Vec<Problem>,
 }
 
@@ -283,11 +335,23 @@ impl fmt::Debug for ExtensionInfo {
     }
 }
 
+#[cfg(not(feature = "derive-schemas"))]
 const fn entry<T: InContext>() -> ExtensionInfo {
     ExtensionInfo {
         name: T::NAME,
         on: T::ON,
         schema: schema_for::<T>,
+        check: check_as::<T>,
+    }
+}
+
+#[cfg(feature = "derive-schemas")]
+const fn entry<T: InContext + schemars::JsonSchema>() -> ExtensionInfo {
+    ExtensionInfo {
+        name: T::NAME,
+        on: T::ON,
+        schema: schema_for::<T>,
+        derived: derived_schema_for::<T>,
         check: check_as::<T>,
     }
 }

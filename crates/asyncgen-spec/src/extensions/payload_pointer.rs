@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+#[cfg(feature = "derive-schemas")]
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use crate::pointer::{Pointer, PointerError};
@@ -91,6 +92,7 @@ impl<'de> serde::Deserialize<'de> for PayloadPointer {
     }
 }
 
+#[cfg(feature = "derive-schemas")]
 impl JsonSchema for PayloadPointer {
     fn schema_name() -> Cow<'static, str> {
         "PayloadPointer".into()

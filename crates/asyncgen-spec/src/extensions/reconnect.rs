@@ -8,14 +8,15 @@ use super::{Cx, Duration, Extension, InContext, Problem, rel};
 
 /// The reconnect policy a generated client applies when the connection drops, and what it must
 /// re-send on the new connection. The delay is reset after a successful connection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Reconnect {
     /// Delay before the first reconnect attempt.
     pub initial_delay: Duration,
     /// Each further failed attempt multiplies the delay by this (at least 1).
     #[serde(default = "two")]
-    #[schemars(range(min = 1))]
+    #[cfg_attr(feature = "derive-schemas", schemars(range(min = 1)))]
     pub multiplier: f64,
     /// The delay never exceeds this.
     pub max_delay: Duration,
@@ -34,9 +35,8 @@ fn two() -> f64 {
 }
 
 /// How a reconnect delay is randomised.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Jitter {
     /// Wait exactly the computed delay.

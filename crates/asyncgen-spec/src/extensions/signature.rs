@@ -10,7 +10,8 @@ use super::{Cx, Duration, Extension, InContext, Problem, rel};
 /// An HMAC of the raw request body, carried in the header named by the security scheme's `name`.
 /// The receiver recomputes it over the exact bytes received and compares in constant time; a
 /// sender computes it the same way. The key is the webhook's shared secret, supplied at run time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Signature {
     /// The MAC algorithm.
@@ -31,7 +32,8 @@ pub struct Signature {
 }
 
 /// The MAC algorithm of a body signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 pub enum SignatureAlgorithm {
     /// HMAC with SHA-256 (RFC 2104), keyed with the shared secret.
     #[serde(rename = "hmac-sha256")]
@@ -39,7 +41,8 @@ pub enum SignatureAlgorithm {
 }
 
 /// How the MAC bytes of a body signature are written as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SignatureEncoding {
     /// Lowercase hexadecimal, two digits per byte.
@@ -49,7 +52,8 @@ pub enum SignatureEncoding {
 }
 
 /// A signed timestamp sent alongside a body signature, for replay protection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SignatureTimestamp {
     /// The header carrying the timestamp (Unix seconds).

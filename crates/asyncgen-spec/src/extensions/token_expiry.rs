@@ -12,7 +12,8 @@ use super::{Duration, Extension, InContext, Problem, rel};
 /// server may end connections after a fixed time. A generated client schedules the refresh
 /// (through a user-supplied async function returning the new URL), expects the close, and
 /// reconnects with a fresh URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TokenExpiry {
     /// Token lifetime, counted from issue.
@@ -34,14 +35,15 @@ fn zero() -> Duration {
 
 /// How an expiring connection URL is refreshed. The generator has no model of the provider's REST
 /// API, so this is the timing and documentation of the user-supplied refresh function.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TokenRefresh {
     /// The HTTP method of the refresh request, e.g. `GET`.
     pub method: HttpMethod,
     /// The API resources that issue the URL: their paths where the provider documents them,
     /// otherwise names explained in `description`.
-    #[schemars(length(min = 1))]
+    #[cfg_attr(feature = "derive-schemas", schemars(length(min = 1)))]
     pub resources: Vec<String>,
     /// The field of the response that carries the fresh connection URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +54,8 @@ pub struct TokenRefresh {
 }
 
 /// An HTTP request method (RFC 9110 section 9, plus PATCH).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     Get,

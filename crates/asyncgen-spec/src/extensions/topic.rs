@@ -13,7 +13,8 @@ use super::{Cx, Extension, InContext, Problem, rel};
 /// wildcard. A generator makes a topic type with a builder, `Display` and parsing instead of a
 /// bare `String`. A standard `pattern` regex should accompany it on the schema so that standard
 /// validators check the syntax too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Topic {
     /// The template: `{name}` placeholders separated by literal text, e.g.
@@ -24,16 +25,17 @@ pub struct Topic {
 }
 
 /// One segment of a topic pattern: exactly one of `enum` / `format`, and an optional wildcard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(extend("oneOf" = [
+#[cfg_attr(feature = "derive-schemas", schemars(extend("oneOf" = [
     {"required": ["enum"], "not": {"required": ["format"]}},
     {"required": ["format"], "not": {"required": ["enum"]}}
-]))]
+])))]
 pub struct TopicSegment {
     /// The segment is one of these values.
     #[serde(rename = "enum", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
+    #[cfg_attr(feature = "derive-schemas", schemars(length(min = 1)))]
     pub values: Option<Vec<String>>,
     /// The segment is free text of this kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,7 +46,8 @@ pub struct TopicSegment {
 }
 
 /// The kind of free text a topic segment holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SegmentFormat {
     /// Any non-empty text that does not contain the pattern's separators.
