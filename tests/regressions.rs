@@ -38,12 +38,19 @@ const CASES: &[&str] = &[
     "nullable-optional-combinations",
     "recursion-self-tree-arrays-maps-nullable",
     "recursion-through-allof-and-oneof",
+    "security-on-operations-v2",
+    "security-on-operations-v3",
+    "security-undeclared-webhook",
     "v3-operation-reply-subscribe-ack-websocket",
 ];
 
-/// Diagnostics found by the generator's type space, not the loader: `LoadOptions { strict }`
+/// Diagnostics found by the generator (its type space and endpoint views), not the loader: `LoadOptions { strict }`
 /// alone cannot promote them, only the pipeline's strict setting.
-const TYPE_SPACE_CODES: &[Code] = &[Code::AmbiguousDispatch, Code::NameCollision];
+const TYPE_SPACE_CODES: &[Code] = &[
+    Code::AmbiguousDispatch,
+    Code::NameCollision,
+    Code::UnverifiedEndpoint,
+];
 
 fn regressions_dir() -> PathBuf {
     repo_root().join("tests/fixtures/regressions")

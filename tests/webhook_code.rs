@@ -36,3 +36,160 @@ fn documents_without_webhooks_get_neither() {
         );
     }
 }
+
+/// Runs the pipeline on `doc` (YAML) written to a temporary file.
+fn run_inline(doc: &str) -> asyncgen_codegen::pipeline::Run {
+    run_inline_with(doc, &asyncgen_codegen::Settings::default())
+}
+
+fn run_inline_with(
+    doc: &str,
+    settings: &asyncgen_codegen::Settings,
+) -> asyncgen_codegen::pipeline::Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("asyncapi.yml");
+    std::fs::write(&path, doc).expect("write document");
+    asyncgen_codegen::pipeline::run(&path, settings).expect("the pipeline runs")
+}
+
+/// Each diagnostic's severity, code and pointer.
+fn found(run: &asyncgen_codegen::pipeline::Run) -> Vec<(asyncgen_spec::Severity, &str, &str)> {
+    run.diagnostics
+        .iter()
+        .map(|d| (d.severity, d.code.as_str(), d.location.pointer.as_str()))
+        .collect()
+}
+
+const TWO_SCHEMES: &str = "components:
+  securitySchemes:
+    signed:
+      type: httpApiKey
+      in: header
+      name: X-Signature
+      x-asyncgen-signature: {algorithm: hmac-sha256, encoding: hex}
+    token:
+      type: httpApiKey
+      in: header
+      name: X-Token
+      x-asyncgen-body-token: {path: /token}
+  messages:
+    a: {name: a, payload: {type: object, required: [kind], properties: {kind: {const: a}, token: {type: string}}}}
+    b: {name: b, payload: {type: object, required: [kind], properties: {kind: {const: b}, token: {type: string}}}}
+";
+
+/// Operations arriving at one endpoint with different security cannot share one receiver: an
+/// error located at the second operation's `security`, pointing at the first, and nothing is
+/// generated (never a receiver verifying one of them for both).
+#[test]
+fn operations_of_one_endpoint_with_different_security_are_an_error() {
+    let run = run_inline(&format!(
+        "asyncapi: 3.0.0
+info: {{title: Mixed, version: '1'}}
+servers:
+  customer: {{host: hooks.example.com, protocol: https}}
+channels:
+  events:
+    address: null
+    messages:
+      a: {{$ref: '#/components/messages/a'}}
+      b: {{$ref: '#/components/messages/b'}}
+operations:
+  sendA:
+    action: send
+    channel: {{$ref: '#/channels/events'}}
+    messages: [{{$ref: '#/channels/events/messages/a'}}]
+    security: [{{$ref: '#/components/securitySchemes/signed'}}]
+  sendB:
+    action: send
+    channel: {{$ref: '#/channels/events'}}
+    messages: [{{$ref: '#/channels/events/messages/b'}}]
+    security: [{{$ref: '#/components/securitySchemes/token'}}]
+{TWO_SCHEMES}"
+    ));
+    assert_eq!(
+        found(&run),
+        [(
+            asyncgen_spec::Severity::Error,
+            "conflicting-security",
+            "/operations/sendB/security"
+        )],
+        "{}",
+        run.render()
+    );
+    let d = run.diagnostics.iter().next().expect("one diagnostic");
+    assert_eq!(d.location.line, Some(21), "{}", run.render());
+    assert!(d.message.contains("`sendB`") && d.message.contains("`sendA`"));
+    assert_eq!(d.related.len(), 1);
+    assert_eq!(d.related[0].location.pointer.as_str(), "/operations/sendA");
+    assert!(run.files.is_empty(), "nothing is generated");
+}
+
+/// The server's requirement and the operations' both hold: the receiver verifies the first
+/// verifiable scheme and documents the one it cannot also check, instead of dropping it.
+#[test]
+fn server_and_operation_security_both_apply() {
+    let run = run_inline(&format!(
+        "asyncapi: 3.0.0
+info: {{title: Both, version: '1'}}
+servers:
+  customer:
+    host: hooks.example.com
+    protocol: https
+    security: [{{$ref: '#/components/securitySchemes/signed'}}]
+channels:
+  events:
+    address: null
+    messages:
+      a: {{$ref: '#/components/messages/a'}}
+operations:
+  sendA:
+    action: send
+    channel: {{$ref: '#/channels/events'}}
+    messages: [{{$ref: '#/channels/events/messages/a'}}]
+    security: [{{$ref: '#/components/securitySchemes/token'}}]
+{TWO_SCHEMES}"
+    ));
+    assert!(run.diagnostics.is_empty(), "{}", run.render());
+    let e = &run.endpoints[0];
+    assert_eq!(e.security.as_ref().map(|s| s.key.as_str()), Some("signed"));
+    let receiver = asyncgen_tests::module(&run.files, "both", "receiver.rs");
+    assert!(
+        receiver.contains("Not checked: the document also requires `token`"),
+        "{receiver}"
+    );
+}
+
+/// Nothing declared: a located warning at generation (an error under `--strict`), and the
+/// generated receiver says it refuses to start.
+#[test]
+fn an_endpoint_without_security_warns_and_strict_refuses() {
+    let doc = "asyncapi: 2.6.0
+info: {title: Open, version: '1'}
+servers:
+  customer: {url: 'https://hooks.example.com/open', protocol: https}
+channels:
+  events:
+    subscribe:
+      message: {name: a, payload: {type: object}}
+";
+    let run = run_inline(doc);
+    assert_eq!(
+        found(&run),
+        [(
+            asyncgen_spec::Severity::Warning,
+            "unverified-endpoint",
+            "/servers/customer"
+        )]
+    );
+    let receiver = asyncgen_tests::module(&run.files, "open", "receiver.rs");
+    assert!(receiver.contains("ConfigError::Unverified"), "{receiver}");
+    assert!(
+        !receiver.contains("insecure_no_verification()\n"),
+        "{receiver}"
+    );
+
+    let mut strict = asyncgen_codegen::Settings::default();
+    strict.strict(true);
+    let run = run_inline_with(doc, &strict);
+    assert!(!run.ok() && run.files.is_empty(), "{}", run.render());
+}

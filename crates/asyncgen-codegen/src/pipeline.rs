@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use asyncgen_ir::types::{IssueKind, TypeIssue};
-use asyncgen_spec::{Code, Diagnostic, Diagnostics, Loaded, Pointer, Related, Workspace};
+use asyncgen_ir::webhook::Endpoint;
+use asyncgen_spec::{Code, Diagnostic, Diagnostics, Loaded, Location, Pointer, Related, Workspace};
 
 use crate::{GenerateError, GeneratedFile, Settings};
 
@@ -59,24 +60,26 @@ impl Run {
     }
 }
 
+/// Where an IR origin is in the document; `None` for a file the workspace did not read.
+fn locate(ws: &Workspace, origin: &asyncgen_ir::Origin, at_key: bool) -> Option<Location> {
+    let file = ws.files().iter().find(|f| f.display == origin.file)?.id;
+    let pointer = Pointer::from_escaped(&origin.pointer).ok()?;
+    Some(ws.location(file, pointer, at_key))
+}
+
+fn located(ws: &Workspace, code: Code, message: String, location: Location) -> Diagnostic {
+    let mut d = ws.diag(code, message, location.file_id, location.pointer.clone());
+    d.location = location;
+    d
+}
+
 fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
-    let locate = |origin: &asyncgen_ir::Origin| {
-        let file = ws.files().iter().find(|f| f.display == origin.file)?.id;
-        let pointer = Pointer::from_escaped(&origin.pointer).ok()?;
-        Some(ws.location(file, pointer, true))
-    };
+    let locate = |origin: &asyncgen_ir::Origin| locate(ws, origin, true);
     let code = match issue.kind {
         IssueKind::NameCollision => Code::NameCollision,
         IssueKind::AmbiguousDispatch => Code::AmbiguousDispatch,
     };
-    let location = locate(&issue.origin)?;
-    let mut d = ws.diag(
-        code,
-        issue.message.clone(),
-        location.file_id,
-        location.pointer.clone(),
-    );
-    d.location = location;
+    let mut d = located(ws, code, issue.message.clone(), locate(&issue.origin)?);
     d.related = issue
         .related
         .iter()
@@ -93,6 +96,68 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
         );
     }
     Some(d)
+}
+
+/// What the document leaves open or contradictory about how its webhook endpoints are secured.
+fn endpoint_diagnostics(ws: &Workspace, endpoints: &[Endpoint]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for e in endpoints {
+        for c in &e.security_conflicts {
+            let at = format!("{}/security", c.origin.pointer);
+            let origin = asyncgen_ir::Origin {
+                pointer: at,
+                ..c.origin.clone()
+            };
+            let Some(location) = locate(ws, &origin, true).or_else(|| locate(ws, &c.origin, true))
+            else {
+                continue;
+            };
+            let message = format!(
+                "operation `{}` arrives at webhook endpoint `{}` with security requirements that differ from those of operation `{}`: one receiver cannot verify them differently",
+                c.operation, e.path, c.first
+            );
+            let mut d = located(ws, Code::ConflictingSecurity, message, location);
+            d.help = Some(
+                "declare the same `security` on every operation of the endpoint, or move it to the server".to_owned(),
+            );
+            d.related = locate(ws, &c.first_origin, true)
+                .map(|location| Related {
+                    message: format!("operation `{}` requires this", c.first),
+                    location,
+                })
+                .into_iter()
+                .collect();
+            out.push(d);
+        }
+        if e.security.is_some() {
+            continue;
+        }
+        let Some(location) = locate(ws, &e.origin, true) else {
+            continue;
+        };
+        let message = if e.unverified.is_empty() {
+            format!(
+                "webhook endpoint `{}` declares no security: anyone who can reach it can post events",
+                e.path
+            )
+        } else {
+            format!(
+                "webhook endpoint `{}` requires {}, which no `x-asyncgen-*` extension says how to verify: its requests cannot be checked",
+                e.path,
+                e.unverified
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut d = located(ws, Code::UnverifiedEndpoint, message, location);
+        d.help = Some(
+            "describe how requests are signed (`x-asyncgen-signature`, `x-asyncgen-jwt` or `x-asyncgen-body-token` on a security scheme of the server or its operations); until then the generated receiver refuses to start unless the application calls `Verifier::insecure_no_verification()`".to_owned(),
+        );
+        out.push(d);
+    }
+    out
 }
 
 /// Runs the pipeline on the document at `spec`.
@@ -115,13 +180,16 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
         });
     };
     let (types, issues) = asyncgen_ir::types::build(&api);
-    for issue in &issues {
-        if let Some(mut d) = issue_diagnostic(&loaded.workspace, issue) {
-            if options.strict {
-                d.severity = asyncgen_spec::Severity::Error;
-            }
-            diagnostics.push(d);
+    let endpoints = asyncgen_ir::webhook::endpoints(&api);
+    let found = issues
+        .iter()
+        .filter_map(|issue| issue_diagnostic(&loaded.workspace, issue))
+        .chain(endpoint_diagnostics(&loaded.workspace, &endpoints));
+    for mut d in found {
+        if options.strict {
+            d.severity = asyncgen_spec::Severity::Error;
         }
+        diagnostics.push(d);
     }
     loaded.workspace.locate(&mut diagnostics);
     diagnostics.sort();

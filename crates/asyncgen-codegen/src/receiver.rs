@@ -73,14 +73,14 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
         " Handles the events arriving at `{path}`: one method per message, each accepting by default, so an implementation overrides only what it needs."
     );
     let verifier_doc = format!(
-        " A verifier for this route with `secrets` (`None`: none configured, an error unless [`{security_const}`] is optional)."
+        " A verifier for this route with `secrets` (`None`: none configured, an error unless [`{security_const}`] is optional); an error when [`{security_const}`] is `None`."
     );
     let env_doc = match &e.security {
         Some(s) => format!(
             " A verifier with the secrets of the environment variable `{}` (comma-separated for rotation); a missing secret is an error unless the scheme is optional.",
             crate::webhook::env_var(&s.key)
         ),
-        None => " A verifier for this route: the document declares no security.".to_owned(),
+        None => " An error: the document declares nothing a receiver can verify for this route. To accept unverified requests anyway, mount it with [`route_at`](Self::route_at) and `Verifier::insecure_no_verification()`.".to_owned(),
     };
 
     let path_doc = format!(
@@ -149,7 +149,7 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
             ) -> ::std::result::Result<::asyncgen_runtime::receiver::Verifier, ::asyncgen_runtime::ConfigError> {
                 match #security_const {
                     ::std::option::Option::Some(security) => ::asyncgen_runtime::receiver::Verifier::new(security, secrets),
-                    ::std::option::Option::None => ::std::result::Result::Ok(::asyncgen_runtime::receiver::Verifier::open()),
+                    ::std::option::Option::None => ::std::result::Result::Err(::asyncgen_runtime::ConfigError::Unverified { route: ::std::string::String::from(#id_const) }),
                 }
             }
 
@@ -157,7 +157,7 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
             pub fn verifier_from_env() -> ::std::result::Result<::asyncgen_runtime::receiver::Verifier, ::asyncgen_runtime::ConfigError> {
                 match #security_const {
                     ::std::option::Option::Some(security) => ::asyncgen_runtime::receiver::Verifier::from_env(security),
-                    ::std::option::Option::None => ::std::result::Result::Ok(::asyncgen_runtime::receiver::Verifier::open()),
+                    ::std::option::Option::None => ::std::result::Result::Err(::asyncgen_runtime::ConfigError::Unverified { route: ::std::string::String::from(#id_const) }),
                 }
             }
 

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use asyncgen_ir::Api;
 use asyncgen_ir::types::{TypeId, TypeKind, TypeSpace, UnionDef, field_name, type_name};
 use asyncgen_ir::webhook::{Endpoint, SecurityKind, WebhookSecurity};
-use asyncgen_spec::extensions::SignatureEncoding;
+use asyncgen_spec::extensions::{SignatureAlgorithm, SignatureEncoding};
 use heck::ToShoutySnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -120,7 +120,7 @@ impl<'a> Names<'a> {
             None => (
                 quote!(::std::option::Option::None),
                 format!(
-                    " Requests to `{}` are not authenticated: the document declares no security for them.",
+                    " Requests to `{}` cannot be authenticated: the document declares nothing a receiver can verify, so the route's verifier is an error unless the application opts out with `Verifier::insecure_no_verification()`.",
                     self.endpoint.path
                 ),
             ),
@@ -155,7 +155,10 @@ pub fn env_var(key: &str) -> String {
 fn describe(s: &WebhookSecurity) -> String {
     match &s.kind {
         SecurityKind::Signature { header, signature } => format!(
-            "an HMAC-SHA256 signature of the body in header `{header}`{}",
+            "an {} signature of the body in header `{header}`{}",
+            match signature.algorithm {
+                SignatureAlgorithm::HmacSha256 => "HMAC-SHA256",
+            },
             if signature.timestamp.is_some() {
                 ", with a signed timestamp"
             } else {
@@ -179,8 +182,12 @@ fn security(s: &WebhookSecurity) -> TokenStream {
                 SignatureEncoding::Hex => quote!(Hex),
                 SignatureEncoding::Base64 => quote!(Base64),
             };
+            let algorithm = match signature.algorithm {
+                SignatureAlgorithm::HmacSha256 => quote!(HmacSha256),
+            };
             let mut value = quote! {
                 ::asyncgen_runtime::SignatureScheme::new(#header, ::asyncgen_runtime::SignatureEncoding::#encoding)
+                    .with_algorithm(::asyncgen_runtime::SignatureAlgorithm::#algorithm)
             };
             if let Some(prefix) = &signature.prefix {
                 value = quote!(#value.with_prefix(#prefix));

@@ -11,7 +11,9 @@
 use asyncgen_spec::extensions::{BodyToken, Delivery, Jwt, Signature};
 use indexmap::IndexMap;
 
-use crate::model::{Api, Direction, Origin, SecurityScheme, Server, extension};
+use crate::model::{
+    Api, Direction, Operation, Origin, SecurityRequirement, SecurityScheme, Server, extension,
+};
 
 /// One URL that receives webhooks.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,13 +28,29 @@ pub struct Endpoint {
     pub channels: Vec<String>,
     /// Messages the described application sends here, in document order, each once.
     pub messages: Vec<String>,
-    /// How each request is authenticated; `None` when the server declares no security.
+    /// How each request is authenticated; `None` when neither the server nor the operations
+    /// arriving here declare a scheme a receiver can verify (it then refuses to start unless
+    /// the application opts out of verification).
     pub security: Option<WebhookSecurity>,
-    /// Security schemes the server requires that no `x-asyncgen-*` extension says how to
-    /// verify (a receiver cannot check them; generators document it).
+    /// Security schemes the server or the operations require that no `x-asyncgen-*` extension
+    /// says how to verify (a receiver cannot check them; generators document it).
     pub unverified: Vec<String>,
+    /// Operations arriving here whose security requirements differ from the first one's: one
+    /// receiver cannot verify them differently, so each is an error for the user to resolve.
+    pub security_conflicts: Vec<SecurityConflict>,
     /// The provider's timeout and retry schedule, from the server or an operation.
     pub delivery: Option<Delivery>,
+    pub origin: Origin,
+}
+
+/// Two operations of one endpoint that require different security.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityConflict {
+    /// The operation whose requirements the endpoint takes (the first in document order).
+    pub first: String,
+    pub first_origin: Origin,
+    /// An operation that requires something else.
+    pub operation: String,
     pub origin: Origin,
 }
 
@@ -98,22 +116,78 @@ fn server_endpoints(api: &Api, server: &Server) -> Vec<Endpoint> {
         }
     }
     let several = routes.len() > 1;
-    let (security, unverified) = security(api, server);
     routes
         .into_iter()
-        .map(|(path, (channels, messages))| Endpoint {
-            key: if several {
-                format!("{}_{}", server.key, channels[0])
-            } else {
-                server.key.clone()
-            },
-            delivery: delivery(api, server, &channels),
-            path,
-            channels,
-            messages,
-            security: security.clone(),
-            unverified: unverified.clone(),
-            origin: server.origin.clone(),
+        .map(|(path, (channels, messages))| {
+            let arriving = arriving(api, &channels);
+            let (requirements, security_conflicts) = requirements(server, &arriving);
+            let (security, unverified) = security(api, &requirements);
+            Endpoint {
+                key: if several {
+                    format!("{}_{}", server.key, channels[0])
+                } else {
+                    server.key.clone()
+                },
+                delivery: delivery(&arriving, server),
+                path,
+                channels,
+                messages,
+                security,
+                unverified,
+                security_conflicts,
+                origin: server.origin.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The operations whose messages arrive on `channels`, in document order.
+fn arriving<'a>(api: &'a Api, channels: &[String]) -> Vec<&'a Operation> {
+    api.operations
+        .values()
+        .filter(|o| o.direction == Direction::Send && channels.contains(&o.channel))
+        .collect()
+}
+
+/// What a request to the endpoint must satisfy: the server's requirements and those of the
+/// operations arriving there, both at once (any alternative of each). Operations that
+/// disagree are conflicts; the first one's requirements stand meanwhile.
+fn requirements(
+    server: &Server,
+    arriving: &[&Operation],
+) -> (Vec<SecurityRequirement>, Vec<SecurityConflict>) {
+    let Some((first, rest)) = arriving.split_first() else {
+        return (server.security.clone(), Vec::new());
+    };
+    let conflicts = rest
+        .iter()
+        .filter(|o| o.security != first.security)
+        .map(|o| SecurityConflict {
+            first: first.key.clone(),
+            first_origin: first.origin.clone(),
+            operation: o.key.clone(),
+            origin: o.origin.clone(),
+        })
+        .collect();
+    (both(&server.security, &first.security), conflicts)
+}
+
+/// Requirements that must all hold, each a list of alternatives: every pairing of an
+/// alternative of one with an alternative of the other. An empty list requires nothing.
+fn both(a: &[SecurityRequirement], b: &[SecurityRequirement]) -> Vec<SecurityRequirement> {
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    if b.is_empty() {
+        return a.to_vec();
+    }
+    a.iter()
+        .flat_map(|x| {
+            b.iter().map(move |y| {
+                let mut schemes = x.schemes.clone();
+                schemes.extend(y.schemes.iter().filter(|s| !x.schemes.contains(s)).cloned());
+                SecurityRequirement { schemes }
+            })
         })
         .collect()
 }
@@ -158,21 +232,24 @@ fn join_path(base: &str, address: Option<&str>) -> String {
     }
 }
 
-/// The first scheme of the server's requirements that an extension makes verifiable; the rest
-/// of the first requirement's schemes are reported as unverified.
-fn security(api: &Api, server: &Server) -> (Option<WebhookSecurity>, Vec<String>) {
+/// The first scheme of the requirements that an extension makes verifiable; the rest of the
+/// schemes up to the chosen requirement are reported as unverified.
+fn security(
+    api: &Api,
+    requirements: &[SecurityRequirement],
+) -> (Option<WebhookSecurity>, Vec<String>) {
     let mut chosen = None;
     let mut unverified = Vec::new();
-    for requirement in &server.security {
+    for requirement in requirements {
         for used in &requirement.schemes {
             let Some(scheme) = api.security_schemes.get(&used.scheme) else {
                 continue;
             };
-            match (&chosen, webhook_security(scheme)) {
-                (None, Some(s)) => chosen = Some(s),
-                (_, None) if !unverified.contains(&scheme.key) => {
-                    unverified.push(scheme.key.clone())
-                }
+            // A second verifiable scheme of the same requirement is one the receiver does not
+            // check either: listed, so the generated docs say so.
+            match webhook_security(scheme) {
+                Some(s) if chosen.is_none() => chosen = Some(s),
+                _ if !unverified.contains(&scheme.key) => unverified.push(scheme.key.clone()),
                 _ => {}
             }
         }
@@ -201,11 +278,10 @@ fn webhook_security(scheme: &SecurityScheme) -> Option<WebhookSecurity> {
     })
 }
 
-/// An operation's `x-asyncgen-delivery` on these channels wins over the server's.
-fn delivery(api: &Api, server: &Server, channels: &[String]) -> Option<Delivery> {
-    api.operations
-        .values()
-        .filter(|o| o.direction == Direction::Send && channels.contains(&o.channel))
+/// An arriving operation's `x-asyncgen-delivery` wins over the server's.
+fn delivery(arriving: &[&Operation], server: &Server) -> Option<Delivery> {
+    arriving
+        .iter()
         .find_map(|o| extension::<Delivery>(&o.extensions))
         .or_else(|| extension::<Delivery>(&server.extensions))
 }

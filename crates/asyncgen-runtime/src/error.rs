@@ -20,6 +20,18 @@ pub enum ConfigError {
         /// The environment variable that would supply it.
         env_var: String,
     },
+    /// A route whose document declares nothing a receiver can verify: it would accept anyone's
+    /// requests, so it does not start until the application says so.
+    #[error(
+        "route `{route}` verifies nothing: its document declares no security scheme a receiver \
+         can check. Describe how the provider signs requests (x-asyncgen-signature, \
+         x-asyncgen-jwt or x-asyncgen-body-token), or accept unverified requests explicitly \
+         with `Verifier::insecure_no_verification()`"
+    )]
+    Unverified {
+        /// The route's id.
+        route: String,
+    },
     /// An empty secret, which anyone could use to sign.
     #[error("a secret is empty; an empty key authenticates nothing")]
     EmptySecret,

@@ -28,6 +28,7 @@ mod error;
 mod jwt;
 mod scheme;
 mod secret;
+#[cfg(any(feature = "receiver", feature = "sender"))]
 mod signature;
 
 #[cfg(feature = "receiver")]

@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+pub use asyncgen_signature::{SignatureAlgorithm, SignatureEncoding};
+
 use crate::error::ConfigError;
 
 /// One security scheme of a spec: its key under `components.securitySchemes` (which names the
@@ -95,6 +97,12 @@ impl SignatureScheme {
         }
     }
 
+    /// The MAC is computed with `algorithm`.
+    pub const fn with_algorithm(mut self, algorithm: SignatureAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
     /// The encoded MAC follows `prefix`, e.g. `sha256=`.
     pub const fn with_prefix(mut self, prefix: &'static str) -> Self {
         self.prefix = Some(prefix);
@@ -127,32 +135,10 @@ impl SignatureScheme {
                     "the timestamp tolerance is zero: every request would be rejected".into(),
                 ));
             }
-            let parts = crate::signature::parse_template(ts.signed_payload)?;
-            if !parts.contains(&crate::signature::SignedPart::Body) {
-                return Err(ConfigError::InvalidScheme(format!(
-                    "the signed payload template `{}` does not include {{body}}",
-                    ts.signed_payload
-                )));
-            }
+            asyncgen_signature::signed_parts(ts.signed_payload).map_err(template_error)?;
         }
         Ok(())
     }
-}
-
-/// The MAC algorithm of a body signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SignatureAlgorithm {
-    /// HMAC with SHA-256 (RFC 2104) keyed with the shared secret.
-    HmacSha256,
-}
-
-/// How MAC bytes are written as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SignatureEncoding {
-    /// Hexadecimal; a sender writes lowercase, a receiver accepts either case.
-    Hex,
-    /// Standard base64 (RFC 4648 section 4); a sender pads, a receiver accepts padded or not.
-    Base64,
 }
 
 /// A timestamp header signed along with the body, for replay protection.
@@ -170,9 +156,10 @@ pub struct SignatureTimestamp {
 
 impl SignatureTimestamp {
     /// The spec's default tolerance, 300 s.
-    pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+    pub const DEFAULT_TOLERANCE: Duration =
+        Duration::from_secs(asyncgen_signature::DEFAULT_TOLERANCE_SECS);
     /// The spec's default signed payload, `{timestamp}.{body}`.
-    pub const DEFAULT_SIGNED_PAYLOAD: &'static str = "{timestamp}.{body}";
+    pub const DEFAULT_SIGNED_PAYLOAD: &'static str = asyncgen_signature::DEFAULT_SIGNED_PAYLOAD;
 
     /// A timestamp in `header` with the default tolerance and signed payload.
     pub const fn new(header: &'static str) -> Self {
@@ -236,6 +223,11 @@ impl BodyTokenScheme {
     }
 }
 
+/// The refusal a verifier or signer reports for an unusable signed-payload template.
+pub(crate) fn template_error(why: asyncgen_signature::TemplateError) -> ConfigError {
+    ConfigError::InvalidScheme(format!("signed payload template: {why}"))
+}
+
 fn check_header_name(name: &str) -> Result<(), ConfigError> {
     http::HeaderName::from_bytes(name.as_bytes())
         .map(drop)
@@ -264,6 +256,14 @@ mod tests {
         let s = SignatureScheme::new("X-Sig", SignatureEncoding::Hex)
             .with_timestamp(SignatureTimestamp::new("X-Ts").with_signed_payload("{timestamp}"));
         assert!(Scheme::Signature(s).validate().is_err());
+    }
+
+    #[test]
+    fn rejects_a_template_that_does_not_sign_the_timestamp() {
+        let s = SignatureScheme::new("X-Sig", SignatureEncoding::Hex)
+            .with_timestamp(SignatureTimestamp::new("X-Ts").with_signed_payload("v1.{body}"));
+        let err = Scheme::Signature(s).validate().unwrap_err().to_string();
+        assert!(err.contains("{timestamp}"), "{err}");
     }
 
     #[test]

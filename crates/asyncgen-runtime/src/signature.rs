@@ -1,23 +1,17 @@
-//! HMAC-SHA256 body signatures as `x-asyncgen-signature` defines them: which bytes are signed
-//! and how the MAC is written. The verifier and the signer share this module so that they
-//! cannot disagree about either.
+//! Body signatures as `x-asyncgen-signature` defines them: which bytes are signed, with which
+//! MAC, and how the MAC is written. The verifier and the signer share this module so that they
+//! cannot disagree about any of it; the grammar itself is `asyncgen-signature`'s.
 
-#[cfg(any(feature = "receiver", feature = "sender"))]
 use base64::Engine as _;
 #[cfg(feature = "receiver")]
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-#[cfg(any(feature = "receiver", feature = "sender"))]
 use hmac::{Hmac, Mac};
-#[cfg(any(feature = "receiver", feature = "sender"))]
 use sha2::Sha256;
 
-use crate::error::ConfigError;
-#[cfg(any(feature = "receiver", feature = "sender"))]
-use crate::scheme::SignatureEncoding;
+use asyncgen_signature::{BODY_ONLY, SignedPart};
 
-/// The MAC length of HMAC-SHA256; a decoded signature of any other length never verifies.
-#[cfg(any(feature = "receiver", feature = "sender"))]
-pub(crate) const MAC_LEN: usize = 32;
+use crate::error::ConfigError;
+use crate::scheme::{SignatureAlgorithm, SignatureEncoding, SignatureScheme, template_error};
 
 /// A sender writes padded base64; a receiver also takes it unpadded, which changes nothing
 /// about what verifies (the decoded bytes are compared) but spares a provider quirk.
@@ -27,69 +21,41 @@ const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// A piece of a signed-payload template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SignedPart<'a> {
-    Literal(&'a str),
-    Timestamp,
-    Body,
-}
-
-/// Splits `{timestamp}.{body}`-style templates; the same grammar asyncgen-spec validates.
-pub(crate) fn parse_template(template: &str) -> Result<Vec<SignedPart<'_>>, ConfigError> {
-    let bad = |why: &str| {
-        ConfigError::InvalidScheme(format!("signed payload template `{template}`: {why}"))
-    };
-    let mut parts = Vec::new();
-    let mut rest = template;
-    while !rest.is_empty() {
-        match rest.find(['{', '}']) {
-            None => {
-                parts.push(SignedPart::Literal(rest));
-                break;
-            }
-            Some(i) if rest[i..].starts_with('}') => return Err(bad("`}` without `{`")),
-            Some(i) => {
-                if i > 0 {
-                    parts.push(SignedPart::Literal(&rest[..i]));
-                }
-                let len = rest[i..].find('}').ok_or_else(|| bad("`{` without `}`"))?;
-                parts.push(match &rest[i + 1..i + len] {
-                    "timestamp" => SignedPart::Timestamp,
-                    "body" => SignedPart::Body,
-                    _ => return Err(bad("the placeholders are {timestamp} and {body}")),
-                });
-                rest = &rest[i + len + 1..];
-            }
-        }
+/// What `scheme` signs, in order: the body alone, or its timestamp template (which must sign
+/// both the body and the timestamp).
+pub(crate) fn signed_parts(
+    scheme: &SignatureScheme,
+) -> Result<Vec<SignedPart<'static>>, ConfigError> {
+    match scheme.timestamp {
+        Some(ts) => asyncgen_signature::signed_parts(ts.signed_payload).map_err(template_error),
+        None => Ok(BODY_ONLY.to_vec()),
     }
-    Ok(parts)
 }
 
-/// What is signed when there is no timestamp: the raw body alone.
-#[cfg(any(feature = "receiver", feature = "sender"))]
-pub(crate) const BODY_ONLY: &[SignedPart<'static>] = &[SignedPart::Body];
-
-/// The HMAC-SHA256 of the signed payload `parts` builds from `timestamp` and `body`, fed
-/// piecewise so the body is never copied.
-#[cfg(any(feature = "receiver", feature = "sender"))]
+/// The MAC of the signed payload `parts` builds from `timestamp` and `body` under
+/// `algorithm`, fed piecewise so the body is never copied.
 pub(crate) fn mac(
+    algorithm: SignatureAlgorithm,
     secret: &[u8],
     parts: &[SignedPart<'_>],
     timestamp: &str,
     body: &[u8],
-) -> [u8; MAC_LEN] {
-    // HMAC takes keys of any length (longer ones are hashed), so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .expect("HMAC-SHA256 accepts a key of any length");
-    for part in parts {
-        match part {
-            SignedPart::Literal(text) => mac.update(text.as_bytes()),
-            SignedPart::Timestamp => mac.update(timestamp.as_bytes()),
-            SignedPart::Body => mac.update(body),
+) -> Vec<u8> {
+    match algorithm {
+        SignatureAlgorithm::HmacSha256 => {
+            // HMAC takes keys of any length (longer ones are hashed), so this cannot fail.
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                .expect("HMAC-SHA256 accepts a key of any length");
+            for part in parts {
+                match part {
+                    SignedPart::Literal(text) => mac.update(text.as_bytes()),
+                    SignedPart::Timestamp => mac.update(timestamp.as_bytes()),
+                    SignedPart::Body => mac.update(body),
+                }
+            }
+            mac.finalize().into_bytes().to_vec()
         }
     }
-    mac.finalize().into_bytes().into()
 }
 
 /// The MAC as the header writes it (hex lowercase, base64 padded).
@@ -114,34 +80,39 @@ pub(crate) fn decode(encoding: SignatureEncoding, text: &str) -> Option<Vec<u8>>
 mod tests {
     use super::*;
 
+    use crate::scheme::SignatureTimestamp;
+
     #[test]
-    fn templates_split_into_parts() {
+    fn a_timestamped_scheme_signs_its_template_and_a_plain_one_the_body() {
+        let plain = SignatureScheme::new("X-Sig", SignatureEncoding::Hex);
+        assert_eq!(signed_parts(&plain).unwrap(), BODY_ONLY);
+        let stamped = plain.with_timestamp(SignatureTimestamp::new("X-Ts"));
         assert_eq!(
-            parse_template("v0:{timestamp}:{body}").unwrap(),
+            signed_parts(&stamped).unwrap(),
             [
-                SignedPart::Literal("v0:"),
                 SignedPart::Timestamp,
-                SignedPart::Literal(":"),
+                SignedPart::Literal("."),
                 SignedPart::Body
             ]
         );
-        assert!(parse_template("{nope}").is_err());
-        assert!(parse_template("{body").is_err());
-        assert!(parse_template("body}").is_err());
+        let unsigned_ts =
+            plain.with_timestamp(SignatureTimestamp::new("X-Ts").with_signed_payload("{body}"));
+        assert!(signed_parts(&unsigned_ts).is_err());
     }
 
-    #[cfg(any(feature = "receiver", feature = "sender"))]
     #[test]
     fn piecewise_mac_equals_mac_of_the_joined_payload() {
-        let parts = parse_template("{timestamp}.{body}").unwrap();
-        let joined = mac(b"k", BODY_ONLY, "", b"17.{}");
-        assert_eq!(mac(b"k", &parts, "17", b"{}"), joined);
+        let parts = asyncgen_signature::signed_parts("{timestamp}.{body}").unwrap();
+        let alg = SignatureAlgorithm::HmacSha256;
+        let joined = mac(alg, b"k", BODY_ONLY, "", b"17.{}");
+        assert_eq!(mac(alg, b"k", &parts, "17", b"{}"), joined);
+        assert_eq!(joined.len(), alg.mac_len());
     }
 
     #[cfg(all(feature = "receiver", feature = "sender"))]
     #[test]
     fn encodings_round_trip() {
-        let m = [0xabu8; MAC_LEN];
+        let m = [0xabu8; 32];
         for e in [SignatureEncoding::Hex, SignatureEncoding::Base64] {
             assert_eq!(decode(e, &encode(e, &m)).unwrap(), m);
         }

@@ -46,7 +46,7 @@ fn builder(dir: &std::path::Path, counting: &Counting) -> ReceiverBuilder {
         .route(Route::new(
             "events",
             "/events",
-            Verifier::open(),
+            Verifier::insecure_no_verification(),
             counting.clone(),
         ))
         .data_dir(dir)
@@ -213,8 +213,13 @@ async fn a_full_queue_answers_503_with_retry_after() {
     let counting = Counting::new();
     let receiver = Receiver::builder()
         .route(
-            Route::new("events", "/events", Verifier::open(), counting.clone())
-                .with_dedupe(Dedupe::pointer("/id")),
+            Route::new(
+                "events",
+                "/events",
+                Verifier::insecure_no_verification(),
+                counting.clone(),
+            )
+            .with_dedupe(Dedupe::pointer("/id")),
         )
         .data_dir_with(dir.path(), QueueOptions::with_capacity(3))
         .retry_after(Duration::from_secs(42))
@@ -254,14 +259,19 @@ async fn concurrent_duplicates_are_handled_once() {
     let counting = Counting::new();
     let receiver = Receiver::builder()
         .route(
-            Route::new("events", "/events", Verifier::open(), counting.clone())
-                .with_dedupe(Dedupe::header("X-Delivery-Id")),
+            Route::new(
+                "events",
+                "/events",
+                Verifier::insecure_no_verification(),
+                counting.clone(),
+            )
+            .with_dedupe(Dedupe::header("X-Delivery-Id")),
         )
         .route(
             Route::new(
                 "by-payload",
                 "/by-payload",
-                Verifier::open(),
+                Verifier::insecure_no_verification(),
                 counting.clone(),
             )
             .with_dedupe(Dedupe::pointer("/id").with_ttl(Duration::from_millis(50))),
@@ -396,7 +406,12 @@ async fn shutdown_returns_an_unfinished_event_to_the_queue() {
         done: done.clone(),
     };
     let receiver = Receiver::builder()
-        .route(Route::new("events", "/events", Verifier::open(), endpoint))
+        .route(Route::new(
+            "events",
+            "/events",
+            Verifier::insecure_no_verification(),
+            endpoint,
+        ))
         .data_dir(dir.path())
         .shutdown_grace(Duration::from_millis(20))
         .build()

@@ -198,7 +198,7 @@ impl Harness {
                 "token",
                 Verifier::new(TOKEN, secrets(&["tok-1", "tok-2"])).unwrap(),
             ))
-            .route(route("open", Verifier::open()))
+            .route(route("open", Verifier::insecure_no_verification()))
             .build()
             .unwrap();
         Harness {

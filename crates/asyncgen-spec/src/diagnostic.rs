@@ -110,6 +110,13 @@ codes! {
     NameCollision = "name-collision", Error;
     /// Messages sharing an operation that no property tells apart; they are tried in order.
     AmbiguousDispatch = "ambiguous-dispatch", Warning;
+    /// Operations arriving at one webhook endpoint that require different security: one
+    /// receiver cannot verify them differently.
+    ConflictingSecurity = "conflicting-security", Error;
+    /// A webhook endpoint whose requests nothing verifies (no security declared, or none an
+    /// extension says how to check): its receiver refuses to start unless the application
+    /// opts out of verification.
+    UnverifiedEndpoint = "unverified-endpoint", Warning;
 
 }
 

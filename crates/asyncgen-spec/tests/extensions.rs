@@ -26,6 +26,19 @@ fn load(body: &str) -> Vec<Diagnostic> {
     loaded.diagnostics.into_vec()
 }
 
+/// Each diagnostic's code, pointer and line: what a user sees first.
+fn code_pointer_line(ds: &[Diagnostic]) -> Vec<(&str, &str, Option<u32>)> {
+    ds.iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.location.pointer.as_str(),
+                d.location.line,
+            )
+        })
+        .collect()
+}
+
 fn show(ds: &[Diagnostic]) -> String {
     ds.iter()
         .map(|d| {
@@ -260,16 +273,7 @@ fn signature_signed_payload_must_cover_the_body_and_tolerance_be_positive() {
           signedPayload: '{{timestamp}}'
 "
     ));
-    let got: Vec<(&str, &str, Option<u32>)> = ds
-        .iter()
-        .map(|d| {
-            (
-                d.code.as_str(),
-                d.location.pointer.as_str(),
-                d.location.line,
-            )
-        })
-        .collect();
+    let got = code_pointer_line(&ds);
     let base = "/components/securitySchemes/sig/x-asyncgen-signature/timestamp";
     assert_eq!(
         got,
@@ -285,6 +289,37 @@ fn signature_signed_payload_must_cover_the_body_and_tolerance_be_positive() {
         show(&ds)
     );
     assert_mentions(&ds[1], &["does not include `{body}`"]);
+}
+
+/// A tolerance enforced on a timestamp the MAC does not cover checks a value anyone on the
+/// path can rewrite: a replayed request with a fresh timestamp would pass.
+#[test]
+fn signature_timestamp_must_be_signed() {
+    let ds = load(&format!(
+        "{SIG_SCHEME}      x-asyncgen-signature:
+        algorithm: hmac-sha256
+        encoding: hex
+        timestamp:
+          header: X-Timestamp
+          signedPayload: 'v1.{{body}}'
+"
+    ));
+    let got = code_pointer_line(&ds);
+    assert_eq!(
+        got,
+        [(
+            "invalid-extension",
+            "/components/securitySchemes/sig/x-asyncgen-signature/timestamp/signedPayload",
+            Some(14)
+        )],
+        "{}",
+        show(&ds)
+    );
+    assert!(ds[0].is_error());
+    assert_mentions(
+        &ds[0],
+        &["does not include `{timestamp}`", "anyone can replace it"],
+    );
 }
 
 #[test]
@@ -664,16 +699,7 @@ fn dispatch_rules_must_differ() {
       x-asyncgen-dispatch: {present: [id]}
 ",
     );
-    let got: Vec<(&str, &str, Option<u32>)> = ds
-        .iter()
-        .map(|d| {
-            (
-                d.code.as_str(),
-                d.location.pointer.as_str(),
-                d.location.line,
-            )
-        })
-        .collect();
+    let got = code_pointer_line(&ds);
     assert_eq!(
         got,
         [
@@ -1054,16 +1080,7 @@ fn reconnect_delays_must_grow() {
       maxDelay: 1s
 "
     ));
-    let got: Vec<(&str, &str, Option<u32>)> = ds
-        .iter()
-        .map(|d| {
-            (
-                d.code.as_str(),
-                d.location.pointer.as_str(),
-                d.location.line,
-            )
-        })
-        .collect();
+    let got = code_pointer_line(&ds);
     assert_eq!(
         got,
         [

@@ -20,7 +20,7 @@ use crate::generate::status;
 pub enum Scaffold {
     /// A webhook receiver: verifies, queues and prints every event the document's provider
     /// posts (`cargo run -- --listen ADDR`).
-    Receiver(PackageArgs),
+    Receiver(ReceiverArgs),
     /// A websocket client: connects, subscribes and prints every event the document's server
     /// pushes (`cargo run -- --url URL`), with a mock server to try it (`cargo run --bin NAME-mock`).
     Client(PackageArgs),
@@ -43,6 +43,16 @@ pub struct PackageArgs {
     name: Option<String>,
     #[command(flatten)]
     load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiverArgs {
+    #[command(flatten)]
+    package: PackageArgs,
+    /// Mount the endpoints whose document declares nothing to verify without verification:
+    /// anyone who can reach them can post events. Without it, such a receiver refuses to start.
+    #[arg(long)]
+    insecure_no_verification: bool,
 }
 
 /// A package's templates: (template name, source, path in the package).
@@ -156,7 +166,8 @@ fn generate(args: &PackageArgs, outputs: &[Output]) -> Result<Run, Failure> {
     Ok(run)
 }
 
-fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
+fn receiver(receiver: &ReceiverArgs) -> Result<PathBuf, Failure> {
+    let args = &receiver.package;
     let run = generate(args, &[Output::Types, Output::Receiver])?;
     if run.endpoints.is_empty() {
         return Err(Failure::Message(format!(
@@ -165,6 +176,18 @@ fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
         )));
     }
 
+    let unverified: Vec<&str> = run
+        .endpoints
+        .iter()
+        .filter(|e| e.security.is_none())
+        .map(|e| e.path.as_str())
+        .collect();
+    if !unverified.is_empty() && !receiver.insecure_no_verification {
+        status(&format!(
+            "note: nothing verifies requests to {}: the package refuses to start until the document says how they are signed, or until it is scaffolded with --insecure-no-verification",
+            unverified.join(", ")
+        ));
+    }
     let (spec_files, spec) = spec_files(&args.spec, &run.inputs())?;
     let name = match &args.name {
         Some(n) => n.clone(),
@@ -177,6 +200,7 @@ fn receiver(args: &PackageArgs) -> Result<PathBuf, Failure> {
         name, title, runtime, spec,
         endpoints => &run.endpoints,
         secrets,
+        insecure_no_verification => receiver.insecure_no_verification,
     };
     write_package(args, RECEIVER, &ctx, run.files, spec_files)
 }

@@ -11,7 +11,9 @@
 
 mod common;
 
-use common::{lines, package_target_dir, repo_root, scaffold_and_build, spawn};
+use common::{
+    lines, package_target_dir, repo_root, scaffold_and_build, scaffold_and_build_with, spawn,
+};
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -21,8 +23,8 @@ use std::time::Duration;
 
 use asyncgen_generated_tests::webhook_examples;
 use asyncgen_generated_tests::{
-    specs_dial9_webhooks as dial9, specs_dialer_cx_webhooks as dialer_cx,
-    specs_dialpad_webhooks as dialpad,
+    regression_security_undeclared_webhook as undeclared, specs_dial9_webhooks as dial9,
+    specs_dialer_cx_webhooks as dialer_cx, specs_dialpad_webhooks as dialpad,
 };
 use asyncgen_runtime::Secret;
 use asyncgen_runtime::sender::DeliveryPolicy;
@@ -249,6 +251,44 @@ fn scaffolded_receivers_build_and_print_every_event() {
         });
         check_examples(&running, webhook_examples::SPECS_DIALPAD_WEBHOOKS, |v| v);
     }
+}
+
+/// A document that declares no security: the scaffolded receiver refuses to start and says how
+/// to opt out; scaffolded with `--insecure-no-verification`, it starts and accepts an unsigned
+/// event. Never an open receiver nobody asked for.
+#[test]
+fn an_unverified_receiver_runs_only_when_scaffolded_insecure() {
+    const SPEC: &str = "tests/fixtures/regressions/security-undeclared-webhook/asyncapi.yml";
+    let (_keep, binary) = scaffold_and_build("receiver", SPEC, "unverified-receiver");
+    let refused = Command::new(&binary)
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
+    assert!(!refused.status.success(), "started without verification");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("verifies nothing") && stderr.contains("insecure_no_verification"),
+        "the start-up error says why and how to opt out: {stderr}"
+    );
+
+    let (_keep_open, binary) = scaffold_and_build_with(
+        "receiver",
+        SPEC,
+        "insecure-receiver",
+        &["--insecure-no-verification"],
+    );
+    let running = Running::start(&binary, &[]);
+    let (message, example) = webhook_examples::REGRESSION_SECURITY_UNDECLARED_WEBHOOK[0];
+    let sender = undeclared::sender::WebhookSender::with_policy(&running.url, None, policy())
+        .expect("an unsigned sender");
+    let event =
+        undeclared::types::WebhookEvent::from_value(serde_json::from_str(example).expect("JSON"))
+            .expect("decodes");
+    runtime()
+        .block_on(sender.send(&event))
+        .expect("an unsigned event is accepted");
+    let line = running.next_event();
+    assert_eq!(line["message"], message);
 }
 
 #[test]

@@ -477,3 +477,130 @@ fn a_secured_route_without_its_secret_does_not_start() {
     assert!(dial9::receiver::WebhookRoute::<Dial9>::verifier(None).is_err());
     assert!(dialpad::receiver::WebhookRoute::<Dialpad>::verifier(None).is_ok());
 }
+
+/// A handler that overrides only `fallback`, recording each event's message name: enough for
+/// documents whose only question is whether a request reaches a handler at all.
+macro_rules! fallback_handler {
+    ($name:ident: $spec:ident) => {
+        #[derive(Clone, Default)]
+        struct $name(Arc<Mutex<Vec<Option<&'static str>>>>);
+
+        impl $spec::receiver::WebhookHandler for $name {
+            fn fallback(
+                &self,
+                event: $spec::types::WebhookEvent,
+            ) -> impl std::future::Future<Output = Result<(), HandlerError>> + Send {
+                self.0.lock().expect("lock").push(event.message_name());
+                std::future::ready(Ok(()))
+            }
+        }
+
+        impl $name {
+            fn seen(&self) -> Vec<Option<&'static str>> {
+                self.0.lock().expect("lock").clone()
+            }
+        }
+    };
+}
+
+use asyncgen_generated_tests::{
+    regression_security_on_operations_v2 as ops_v2, regression_security_on_operations_v3 as ops_v3,
+    regression_security_undeclared_webhook as undeclared,
+};
+
+fallback_handler!(OpsV2: ops_v2);
+fallback_handler!(OpsV3: ops_v3);
+fallback_handler!(Undeclared: undeclared);
+
+/// Security declared on the operations rather than the server secures the endpoint: an
+/// unsigned request is refused and never handled, a signed one is accepted. (It used to
+/// generate a receiver that verified nothing.)
+#[tokio::test]
+async fn security_declared_on_operations_is_enforced() {
+    macro_rules! check {
+        ($spec:ident, $handler:ident, $examples:expr) => {{
+            const SECRET: &str = "operation-secret";
+            let security = $spec::receiver::WEBHOOK_SECURITY
+                .expect("the operations' security secures the endpoint");
+            let handler = $handler::default();
+            let verifier = $spec::receiver::WebhookRoute::<$handler>::verifier(Some(
+                Secrets::single(SECRET).expect("secret"),
+            ))
+            .expect("verifier");
+            let route = $spec::receiver::WebhookRoute::new(handler.clone())
+                .route_at($spec::receiver::WEBHOOK_PATH, verifier);
+            let server = Running::start(route, Delivery::Direct).await;
+            let url = server.url($spec::receiver::WEBHOOK_PATH);
+            let (message, example) = $examples[0];
+
+            assert_eq!(post(&url, &[], example).await, 401, "unsigned");
+            assert!(handler.seen().is_empty(), "an unsigned event was handled");
+
+            let signer = asyncgen_runtime::sender::Signer::new(
+                security,
+                Some(Secret::new(SECRET).expect("secret")),
+            )
+            .expect("signer");
+            let signed = signer.sign(example.as_bytes()).expect("signs");
+            let headers: Vec<(&str, &str)> = signed
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.to_str().expect("ascii")))
+                .collect();
+            let status = post(&url, &headers, signed.body.clone()).await;
+            assert!((200..300).contains(&status), "signed: {status}");
+            assert_eq!(handler.seen(), [Some(message)]);
+        }};
+    }
+    check!(
+        ops_v2,
+        OpsV2,
+        webhook_examples::REGRESSION_SECURITY_ON_OPERATIONS_V2
+    );
+    check!(
+        ops_v3,
+        OpsV3,
+        webhook_examples::REGRESSION_SECURITY_ON_OPERATIONS_V3
+    );
+}
+
+/// A document that declares no security generates a receiver that refuses to start until the
+/// application opts out by name; then (and only then) unsigned events are accepted. (It used
+/// to start and accept anything without a word.)
+#[tokio::test]
+async fn an_undeclared_endpoint_starts_only_when_the_application_opts_out() {
+    assert!(undeclared::receiver::WEBHOOK_SECURITY.is_none());
+    let refused = undeclared::receiver::WebhookRoute::new(Undeclared::default())
+        .route()
+        .expect_err("no verification, no start");
+    assert!(
+        matches!(&refused, asyncgen_runtime::ConfigError::Unverified { route } if route == undeclared::receiver::WEBHOOK_ROUTE_ID),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("Verifier::insecure_no_verification()"),
+        "the error names the opt-out: {refused}"
+    );
+    assert!(undeclared::receiver::WebhookRoute::<Undeclared>::verifier(None).is_err());
+    assert!(
+        undeclared::receiver::WebhookRoute::<Undeclared>::verifier(Some(
+            Secrets::single("unused").expect("secret")
+        ))
+        .is_err(),
+        "a secret does not make an undeclared scheme verifiable"
+    );
+
+    let handler = Undeclared::default();
+    let route = undeclared::receiver::WebhookRoute::new(handler.clone()).route_at(
+        undeclared::receiver::WEBHOOK_PATH,
+        asyncgen_runtime::receiver::Verifier::insecure_no_verification(),
+    );
+    let server = Running::start(route, Delivery::Direct).await;
+    let url = server.url(undeclared::receiver::WEBHOOK_PATH);
+    let (message, example) = webhook_examples::REGRESSION_SECURITY_UNDECLARED_WEBHOOK[0];
+    let status = post(&url, &[], example).await;
+    assert!((200..300).contains(&status), "opted out: {status}");
+    assert_eq!(handler.seen(), [Some(message)]);
+}

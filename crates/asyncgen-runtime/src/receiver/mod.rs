@@ -92,6 +92,15 @@ impl Receiver {
         for route in self.shared.routes.values() {
             let (route, shared) = (route.clone(), self.shared.clone());
             let path = route.path.clone();
+            if route.verifier.is_insecure() {
+                // Served without verification because the application asked: said once at
+                // start, so it shows in the logs of every deployment that does it.
+                tracing::warn!(
+                    route = %route.id,
+                    path = %path,
+                    "serving without verification (Verifier::insecure_no_verification): anyone who can reach this path can post events"
+                );
+            }
             router = router.route(
                 &path,
                 post(move |request: Request| {

@@ -13,7 +13,8 @@ use crate::error::ConfigError;
 use crate::jwt::{self, JwtFailure};
 use crate::scheme::{Scheme, Security, SignatureScheme};
 use crate::secret::Secrets;
-use crate::signature::{self, BODY_ONLY, MAC_LEN, SignedPart};
+use crate::signature;
+use asyncgen_signature::SignedPart;
 
 /// Checks requests against one security scheme with the secrets configured for it.
 ///
@@ -26,7 +27,7 @@ pub struct Verifier {
 
 #[derive(Debug, Clone)]
 enum Check {
-    /// The spec declares no security for the route.
+    /// Nothing is checked: the application opted out of verification.
     Open,
     Signature {
         scheme: SignatureScheme,
@@ -42,9 +43,18 @@ enum Check {
 }
 
 impl Verifier {
-    /// A verifier for a route whose spec declares no security: every body passes unchanged.
-    pub fn open() -> Verifier {
+    /// A verifier that checks nothing: every body passes unchanged, whoever sent it. Only for a
+    /// route whose document declares no verifiable security, when the application accepts
+    /// that anyone who can reach the route can post to it (or for a receiver that never
+    /// serves, e.g. one opened to read its dead letters). The name is meant to be seen in
+    /// review; generated routes never choose it by themselves.
+    pub fn insecure_no_verification() -> Verifier {
         Verifier { check: Check::Open }
+    }
+
+    /// Whether this verifier checks nothing ([`Verifier::insecure_no_verification`]).
+    pub fn is_insecure(&self) -> bool {
+        matches!(self.check, Check::Open)
     }
 
     /// A verifier for `security` with `secrets` (`None`: none configured, an error unless the
@@ -58,17 +68,11 @@ impl Verifier {
             })
         };
         let check = match security.scheme {
-            Scheme::Signature(scheme) => {
-                let parts = match scheme.timestamp {
-                    Some(ts) => signature::parse_template(ts.signed_payload)?,
-                    None => BODY_ONLY.to_vec(),
-                };
-                Check::Signature {
-                    scheme,
-                    parts,
-                    secrets: require(secrets)?,
-                }
-            }
+            Scheme::Signature(scheme) => Check::Signature {
+                parts: signature::signed_parts(&scheme)?,
+                scheme,
+                secrets: require(secrets)?,
+            },
             Scheme::Jwt(jwt) if jwt.optional => Check::Jwt { secrets },
             Scheme::Jwt(_) => Check::Jwt {
                 secrets: Some(require(secrets)?),
@@ -158,9 +162,9 @@ fn verify_signature(
         None => "",
     };
 
-    let expected: Vec<[u8; MAC_LEN]> = secrets
+    let expected: Vec<Vec<u8>> = secrets
         .iter()
-        .map(|s| signature::mac(s.expose(), parts, timestamp, body))
+        .map(|s| signature::mac(scheme.algorithm, s.expose(), parts, timestamp, body))
         .collect();
     let mut matched = subtle::Choice::from(0);
     let candidates = values.iter().flat_map(|v| match scheme.separator {
@@ -180,11 +184,11 @@ fn verify_signature(
         let Some(given) = signature::decode(scheme.encoding, encoded) else {
             continue;
         };
-        if given.len() != MAC_LEN {
+        if given.len() != scheme.algorithm.mac_len() {
             continue;
         }
         for mac in &expected {
-            matched |= mac.ct_eq(given.as_slice());
+            matched |= mac.as_slice().ct_eq(given.as_slice());
         }
     }
     if !bool::from(matched) {

@@ -9,8 +9,9 @@ use http::{HeaderMap, HeaderName, HeaderValue, header};
 use crate::error::ConfigError;
 use crate::scheme::{Scheme, Security, SignatureScheme};
 use crate::secret::{Secret, Secrets};
-use crate::signature::{self, BODY_ONLY, SignedPart};
+use crate::signature;
 use crate::{body_token, jwt};
+use asyncgen_signature::SignedPart;
 
 /// Signs payloads for one security scheme with one secret (the provider's current one).
 #[derive(Debug, Clone)]
@@ -57,10 +58,7 @@ impl Signer {
         };
         let kind = match security.scheme {
             Scheme::Signature(scheme) => Kind::Signature {
-                parts: match scheme.timestamp {
-                    Some(ts) => signature::parse_template(ts.signed_payload)?,
-                    None => BODY_ONLY.to_vec(),
-                },
+                parts: signature::signed_parts(&scheme)?,
                 scheme,
                 secret,
             },
@@ -109,7 +107,13 @@ impl Signer {
                     }
                     None => String::new(),
                 };
-                let mac = signature::mac(secret.expose(), parts, &timestamp, payload);
+                let mac = signature::mac(
+                    scheme.algorithm,
+                    secret.expose(),
+                    parts,
+                    &timestamp,
+                    payload,
+                );
                 let value = format!(
                     "{}{}",
                     scheme.prefix.unwrap_or(""),

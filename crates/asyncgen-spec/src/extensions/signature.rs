@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use asyncgen_signature::TemplateError;
+pub use asyncgen_signature::{SignatureAlgorithm, SignatureEncoding, SignedPart};
+
 use super::{Cx, Duration, Extension, InContext, Problem, rel};
 
 /// An HMAC of the raw request body, carried in the header named by the security scheme's `name`.
@@ -31,26 +34,6 @@ pub struct Signature {
     pub separator: Option<String>,
 }
 
-/// The MAC algorithm of a body signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
-pub enum SignatureAlgorithm {
-    /// HMAC with SHA-256 (RFC 2104), keyed with the shared secret.
-    #[serde(rename = "hmac-sha256")]
-    HmacSha256,
-}
-
-/// How the MAC bytes of a body signature are written as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum SignatureEncoding {
-    /// Lowercase hexadecimal, two digits per byte.
-    Hex,
-    /// Standard base64 with padding (RFC 4648 section 4).
-    Base64,
-}
-
 /// A signed timestamp sent alongside a body signature, for replay protection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
@@ -68,63 +51,19 @@ pub struct SignatureTimestamp {
 }
 
 fn default_tolerance() -> Duration {
-    Duration::secs(300)
+    Duration::secs(asyncgen_signature::DEFAULT_TOLERANCE_SECS)
 }
 
 fn default_signed_payload() -> String {
-    "{timestamp}.{body}".to_owned()
-}
-
-/// A piece of [`SignatureTimestamp::signed_payload`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignedPart<'a> {
-    Literal(&'a str),
-    Timestamp,
-    Body,
+    asyncgen_signature::DEFAULT_SIGNED_PAYLOAD.to_owned()
 }
 
 impl SignatureTimestamp {
-    /// The signed payload template in order; `None` if it is malformed (which validation
+    /// The signed payload template in order; `None` if it is unusable (which validation
     /// reports, so a loaded document never gives `None`).
     pub fn signed_parts(&self) -> Option<Vec<SignedPart<'_>>> {
-        split_template(&self.signed_payload).ok()
+        asyncgen_signature::signed_parts(&self.signed_payload).ok()
     }
-}
-
-fn split_template(template: &str) -> Result<Vec<SignedPart<'_>>, String> {
-    let mut parts = Vec::new();
-    let mut rest = template;
-    while !rest.is_empty() {
-        match rest.find(['{', '}']) {
-            None => {
-                parts.push(SignedPart::Literal(rest));
-                break;
-            }
-            Some(i) if rest[i..].starts_with('}') => {
-                return Err(format!("`}}` without a matching `{{` in `{template}`"));
-            }
-            Some(i) => {
-                if i > 0 {
-                    parts.push(SignedPart::Literal(&rest[..i]));
-                }
-                let Some(len) = rest[i..].find('}') else {
-                    return Err(format!("`{{` without a matching `}}` in `{template}`"));
-                };
-                let name = &rest[i + 1..i + len];
-                parts.push(match name {
-                    "timestamp" => SignedPart::Timestamp,
-                    "body" => SignedPart::Body,
-                    other => {
-                        return Err(format!(
-                            "unknown placeholder `{{{other}}}`; the placeholders are `{{timestamp}}` and `{{body}}`"
-                        ));
-                    }
-                });
-                rest = &rest[i + len + 1..];
-            }
-        }
-    }
-    Ok(parts)
 }
 
 impl Extension for Signature {
@@ -152,25 +91,28 @@ impl Extension for Signature {
                     "`timestamp.tolerance` must be longer than 0: a zero tolerance rejects every request",
                 ));
             }
-            match split_template(&ts.signed_payload) {
-                Err(why) => out.push(Problem::value(
-                    rel(&["timestamp", "signedPayload"]),
-                    format!("`timestamp.signedPayload` is not a valid template: {why}"),
-                )),
-                Ok(parts) if !parts.contains(&SignedPart::Body) => out.push(
-                    Problem::value(
-                        rel(&["timestamp", "signedPayload"]),
-                        format!(
-                            "`timestamp.signedPayload` `{}` does not include `{{body}}`: the signature would not cover the message",
-                            ts.signed_payload
-                        ),
-                    )
-                    .with_help("e.g. \"{timestamp}.{body}\""),
-                ),
-                Ok(_) => {}
+            if let Err(why) = asyncgen_signature::signed_parts(&ts.signed_payload) {
+                out.push(signed_payload_problem(&why));
             }
         }
         out
+    }
+}
+
+/// Exhaustive over the grammar's refusals, so a new one cannot reach users without a message.
+fn signed_payload_problem(why: &TemplateError) -> Problem {
+    let at = rel(&["timestamp", "signedPayload"]);
+    match why {
+        TemplateError::UnmatchedClose(_)
+        | TemplateError::UnmatchedOpen(_)
+        | TemplateError::UnknownPlaceholder(_) => Problem::value(
+            at,
+            format!("`timestamp.signedPayload` is not a valid template: {why}"),
+        ),
+        TemplateError::NoBody(_) | TemplateError::NoTimestamp(_) => {
+            Problem::value(at, format!("`timestamp.signedPayload` {why}"))
+                .with_help("e.g. \"{timestamp}.{body}\"")
+        }
     }
 }
 

@@ -28,6 +28,17 @@ pub fn package_target_dir() -> PathBuf {
 /// the guard) and the binary.
 #[allow(dead_code)]
 pub fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
+    scaffold_and_build_with(kind, spec, name, &[])
+}
+
+/// [`scaffold_and_build`] with more `scaffold` arguments.
+#[allow(dead_code)]
+pub fn scaffold_and_build_with(
+    kind: &str,
+    spec: &str,
+    name: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let package = dir.path().join(name);
     let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
@@ -35,6 +46,7 @@ pub fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::Temp
         .arg(&package)
         .arg("--runtime-path")
         .arg(repo_root().join("crates/asyncgen-runtime"))
+        .args(args)
         .current_dir(repo_root())
         .output()
         .expect("run asyncgen");

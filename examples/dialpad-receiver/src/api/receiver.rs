@@ -128,7 +128,7 @@ impl<H: WebhookHandler> WebhookRoute<H> {
     pub fn shared(handler: ::std::sync::Arc<H>) -> Self {
         Self { handler }
     }
-    /// A verifier for this route with `secrets` (`None`: none configured, an error unless [`WEBHOOK_SECURITY`] is optional).
+    /// A verifier for this route with `secrets` (`None`: none configured, an error unless [`WEBHOOK_SECURITY`] is optional); an error when [`WEBHOOK_SECURITY`] is `None`.
     pub fn verifier(
         secrets: ::std::option::Option<::asyncgen_runtime::Secrets>,
     ) -> ::std::result::Result<
@@ -140,7 +140,9 @@ impl<H: WebhookHandler> WebhookRoute<H> {
                 ::asyncgen_runtime::receiver::Verifier::new(security, secrets)
             }
             ::std::option::Option::None => {
-                ::std::result::Result::Ok(::asyncgen_runtime::receiver::Verifier::open())
+                ::std::result::Result::Err(::asyncgen_runtime::ConfigError::Unverified {
+                    route: ::std::string::String::from(WEBHOOK_ROUTE_ID),
+                })
             }
         }
     }
@@ -154,7 +156,9 @@ impl<H: WebhookHandler> WebhookRoute<H> {
                 ::asyncgen_runtime::receiver::Verifier::from_env(security)
             }
             ::std::option::Option::None => {
-                ::std::result::Result::Ok(::asyncgen_runtime::receiver::Verifier::open())
+                ::std::result::Result::Err(::asyncgen_runtime::ConfigError::Unverified {
+                    route: ::std::string::String::from(WEBHOOK_ROUTE_ID),
+                })
             }
         }
     }
