@@ -2,8 +2,14 @@
 //! generator emits the same types.
 
 mod convert;
+mod cycles;
+mod dispatch;
+mod merge;
+mod messages;
 mod model;
 mod naming;
+mod protocol;
+mod shapes;
 
 pub use convert::{IssueKind, TypeIssue, build};
 pub use model::*;
