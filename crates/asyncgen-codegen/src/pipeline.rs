@@ -1,5 +1,5 @@
-//! The whole run, shared by the CLI and build scripts: load, lower, build the type space,
-//! generate; every problem reported as a located diagnostic.
+//! The whole run, shared by the CLI and build scripts: load, lower, build the type space and
+//! the protocol views (once), generate; every problem reported as a located diagnostic.
 
 use std::path::{Path, PathBuf};
 
@@ -114,7 +114,7 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
             title: String::new(),
         });
     };
-    let (types, issues) = asyncgen_ir::types::build(&api);
+    let (types, views, issues) = asyncgen_ir::views::build(&api);
     for issue in &issues {
         if let Some(mut d) = issue_diagnostic(&loaded.workspace, issue) {
             if options.strict {
@@ -128,15 +128,14 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
     let files = if diagnostics.has_errors() {
         Vec::new()
     } else {
-        crate::generate(&api, &types, settings)?
+        crate::generate(&api, &types, &views, settings)?
     };
     Ok(Run {
         loaded,
         diagnostics,
         files,
-        endpoints: crate::webhook::summaries(&api, &types),
-        sockets: crate::socket::summaries(&api, &types),
-
+        endpoints: crate::webhook::summaries(&api, &types, &views),
+        sockets: crate::socket::summaries(&api, &types, &views),
         title: api.info.title.clone(),
     })
 }

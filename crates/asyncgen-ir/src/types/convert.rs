@@ -1,11 +1,11 @@
-//! The converter's core: [`build`] runs the passes over an [`Api`] in order, and the state
+//! The converter's core: [`Builder`] runs the passes over an [`Api`] in order, and the state
 //! they share (the type space being filled, entry ids, taken names) lives here.
 //!
 //! Every stored schema entry becomes a named type whose id is allocated before any conversion
 //! (`naming`), so forward and circular references resolve; each entry is then given its shape
 //! (`shapes`, with `merge` for `allOf`/`anyOf` and `dispatch` for telling union variants
-//! apart); message unions are built over operations and protocol views (`messages`,
-//! `protocol`); recursion is broken with `Box` last (`cycles`).
+//! apart); message unions are built over operations and on request (`messages`, asked by
+//! the views of [`crate::views`]); recursion is broken with `Box` last (`cycles`).
 
 use std::collections::HashMap;
 
@@ -33,25 +33,12 @@ pub enum IssueKind {
     AmbiguousDispatch,
 }
 
-/// Builds the type space. Issues are returned alongside: name collisions are errors (the
-/// second name gets a suffix so the space is still complete), ambiguous dispatch falls back to
-/// trying each message in order.
-pub fn build(api: &Api) -> (TypeSpace, Vec<TypeIssue>) {
-    let mut c = Converter::new(api);
-    c.name_entries();
-    let keys: Vec<SchemaRef> = api.schemas.iter().map(|(k, _)| k.clone()).collect();
-    for key in &keys {
-        c.define_entry(key);
-    }
-    c.messages();
-    c.operations();
-    c.endpoints();
-    c.sockets();
-    c.box_cycles();
-    (c.space, c.issues)
-}
-
-pub(super) struct Converter<'a> {
+/// Builds a type space: every schema and message of a document, the unions of its operations,
+/// then whatever message unions the caller asks for ([`Builder::message_union`]; the protocol
+/// views ask for theirs). Issues are returned by [`Builder::finish`]: name collisions are errors
+/// (the second name gets a suffix so the space is still complete), ambiguous dispatch falls
+/// back to trying each message in order.
+pub struct Builder<'a> {
     pub(super) api: &'a Api,
     pub(super) store: &'a SchemaStore,
     pub(super) space: TypeSpace,
@@ -168,9 +155,28 @@ pub(super) fn single_value(schema: &Value) -> Option<&Value> {
     }
 }
 
-impl<'a> Converter<'a> {
-    fn new(api: &'a Api) -> Self {
-        Converter {
+impl<'a> Builder<'a> {
+    /// Converts the schemas and messages of `api` and builds its operations' unions.
+    pub fn new(api: &'a Api) -> Self {
+        let mut b = Builder::empty(api);
+        b.name_entries();
+        let keys: Vec<SchemaRef> = api.schemas.iter().map(|(k, _)| k.clone()).collect();
+        for key in &keys {
+            b.define_entry(key);
+        }
+        b.messages();
+        b.operations();
+        b
+    }
+
+    /// The finished space, recursion boxed, and the issues met on the way.
+    pub fn finish(mut self) -> (TypeSpace, Vec<TypeIssue>) {
+        self.box_cycles();
+        (self.space, self.issues)
+    }
+
+    fn empty(api: &'a Api) -> Self {
+        Builder {
             api,
             store: &api.schemas,
             space: TypeSpace::default(),

@@ -1,10 +1,10 @@
 //! Recursion broken with `Box`: a type that contains itself, directly or through other types,
 //! would have infinite size, so each edge inside a strongly connected component gets a box.
 
-use super::convert::Converter;
+use super::convert::Builder;
 use super::model::*;
 
-impl<'a> Converter<'a> {
+impl<'a> Builder<'a> {
     /// Types that contain themselves (directly or through other types, not behind a `Vec` or
     /// map) get a `Box` on each edge of the cycle.
     pub(super) fn box_cycles(&mut self) {

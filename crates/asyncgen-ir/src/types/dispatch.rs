@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::convert::{Converter, is_object_like, single_value};
+use super::convert::{Builder, is_object_like, single_value};
 use super::model::*;
 use super::naming::variant_name;
 use crate::schema::SchemaStore;
@@ -15,7 +15,7 @@ use crate::schema::SchemaStore;
 /// every property along the path is required.
 type ConstPath = (Vec<String>, Value, bool);
 
-impl<'a> Converter<'a> {
+impl<'a> Builder<'a> {
     /// A component schema with a `discriminator` that other components extend through `allOf`:
     /// it becomes a union of those subtypes, recognised by the discriminator property.
     pub(super) fn polymorphic_base(
@@ -66,6 +66,7 @@ impl<'a> Converter<'a> {
                     value,
                 },
                 docs: Docs::default(),
+                message: None,
             });
         }
         (!variants.is_empty()).then_some(TypeKind::Union(UnionDef {

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::convert::{Converter, is_object_like};
+use super::convert::{Builder, is_object_like};
 use super::model::Rule;
 
 /// How many `allOf` schemas may be merged inside one another: far beyond real documents, and
@@ -19,7 +19,7 @@ struct AllOfWalk {
     open: HashSet<usize>,
 }
 
-impl<'a> Converter<'a> {
+impl<'a> Builder<'a> {
     /// `allOf` whose parts are all objects, merged into one object schema. `None` when there is
     /// no `allOf` or a part is not an object (then the schema is kept as it is).
     pub(super) fn merge_all_of(&self, schema: &Value) -> Option<Value> {

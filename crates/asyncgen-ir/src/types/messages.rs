@@ -1,17 +1,18 @@
 //! The types of messages: each message's payload and headers, and unions over several
-//! messages (an operation's, or a protocol view's) that tell them apart by dispatch rules.
+//! messages (an operation's, or one a protocol view asks for) that tell them apart by dispatch
+//! rules.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::convert::{Converter, IssueKind, TypeIssue};
+use super::convert::{Builder, IssueKind, TypeIssue};
 use super::model::*;
 use super::naming::{type_name, unique_name, variant_name};
 use crate::model::Origin;
 use crate::schema::SchemaRef;
 
-impl<'a> Converter<'a> {
+impl<'a> Builder<'a> {
     pub(super) fn messages(&mut self) {
         for m in self.api.messages.values() {
             let resolve = |r: &Option<SchemaRef>| {
@@ -27,8 +28,15 @@ impl<'a> Converter<'a> {
         }
     }
 
-    /// The union over several messages, dispatched by derived or explicit rules.
-    pub fn message_union(&mut self, name: &str, keys: &[String], origin: &Origin) -> TypeId {
+    /// A union over the messages `keys` (each variant carrying its message key), dispatched by
+    /// derived or explicit rules, with a catch-all for anything else; named after `name`.
+    pub fn message_union(
+        &mut self,
+        name: &str,
+        keys: &[String],
+        origin: &Origin,
+        description: String,
+    ) -> TypeId {
         let null = Value::Null;
         let schemas: Vec<Value> = keys
             .iter()
@@ -78,11 +86,16 @@ impl<'a> Converter<'a> {
                     ty,
                     rule,
                     docs: d,
+                    message: Some(k.clone()),
                 }
             })
             .collect();
         let type_name = self.fresh(&type_name(name, "Message"));
-        let id = self.alloc(type_name, origin.clone(), Docs::default());
+        let docs = Docs {
+            description: Some(description),
+            ..Docs::default()
+        };
+        let id = self.alloc(type_name, origin.clone(), docs);
         self.space.types[id.0].kind = TypeKind::Union(UnionDef {
             variants,
             open: true,
@@ -106,9 +119,8 @@ impl<'a> Converter<'a> {
             })
             .collect();
         for (key, messages, origin, summary) in ops {
-            let id = self.message_union(&format!("{key}Message"), &messages, &origin);
-            self.space.types[id.0].docs.description =
-                Some(summary.unwrap_or_else(|| format!("A message of operation `{key}`.")));
+            let description = summary.unwrap_or_else(|| format!("A message of operation `{key}`."));
+            let id = self.message_union(&format!("{key}Message"), &messages, &origin, description);
             self.space.operations.insert(key, id);
         }
     }

@@ -8,9 +8,8 @@ mod merge;
 mod messages;
 mod model;
 mod naming;
-mod protocol;
 mod shapes;
 
-pub use convert::{IssueKind, TypeIssue, build};
+pub use convert::{Builder, IssueKind, TypeIssue};
 pub use model::*;
 pub use naming::{KEYWORDS, field_name, type_name, variant_name};

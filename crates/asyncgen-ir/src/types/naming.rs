@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
-use super::convert::{Converter, IssueKind, TypeIssue, docs};
+use super::convert::{Builder, IssueKind, TypeIssue, docs};
 use super::model::{Docs, Variant};
 use crate::model::Origin;
 use crate::schema::SchemaRef;
@@ -101,7 +101,7 @@ pub fn field_name(s: &str) -> String {
     n
 }
 
-impl<'a> Converter<'a> {
+impl<'a> Builder<'a> {
     /// A suggested name: the candidate, else the candidate with a number.
     pub(super) fn fresh(&self, candidate: &str) -> String {
         if !self.taken.contains_key(candidate) {

@@ -6,13 +6,13 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{Map, Value};
 
 use super::convert::{
-    Converter, Place, docs, is_nullable, is_object_like, nullable_branch, single_value, types_of,
+    Builder, Place, docs, is_nullable, is_object_like, nullable_branch, single_value, types_of,
 };
 use super::model::*;
 use super::naming::{enum_variants, type_name, unique_field_name, unique_name, variant_name};
 use crate::schema::SchemaStore;
 
-impl<'a> Converter<'a> {
+impl<'a> Builder<'a> {
     /// What a named schema becomes.
     pub(super) fn definition(
         &mut self,
@@ -341,6 +341,7 @@ impl<'a> Converter<'a> {
                     ty,
                     rule,
                     docs: docs(&s),
+                    message: None,
                 })
                 .collect(),
             open: false,
