@@ -328,8 +328,8 @@ fn every_example_is_recognised_by_its_own_dispatch_rule() {
     let mut failures = Vec::new();
     for case in CASES {
         let api = lowered(case);
-        let (space, _) = asyncgen_ir::types::build(&api);
-        for (union, id) in message_unions(&space) {
+        let (space, views, _) = asyncgen_ir::views::build(&api);
+        for (union, id) in message_unions(&space, &views) {
             let TypeKind::Union(u) = &space.get(id).kind else {
                 continue;
             };
@@ -374,7 +374,10 @@ fn unboxed(t: &TypeRef) -> &TypeRef {
 }
 
 /// Every union over messages in the type space, named for failure messages.
-fn message_unions(space: &TypeSpace) -> Vec<(String, asyncgen_ir::types::TypeId)> {
+fn message_unions(
+    space: &TypeSpace,
+    views: &asyncgen_ir::views::Views,
+) -> Vec<(String, asyncgen_ir::types::TypeId)> {
     let mut out: Vec<(String, asyncgen_ir::types::TypeId)> = Vec::new();
     out.extend(
         space
@@ -383,14 +386,19 @@ fn message_unions(space: &TypeSpace) -> Vec<(String, asyncgen_ir::types::TypeId)
             .map(|(k, id)| (format!("operation {k}"), *id)),
     );
     out.extend(
-        space
+        views
             .endpoints
             .iter()
-            .map(|(k, id)| (format!("endpoint {k}"), *id)),
+            .map(|e| (format!("endpoint {}", e.endpoint.key), e.event)),
     );
-    for (k, s) in &space.sockets {
-        out.push((format!("socket {k} incoming"), s.incoming));
-        out.extend(s.outgoing.map(|id| (format!("socket {k} outgoing"), id)));
+    for s in &views.sockets {
+        let k = &s.socket.key;
+        out.push((format!("socket {k} incoming"), s.types.incoming));
+        out.extend(
+            s.types
+                .outgoing
+                .map(|id| (format!("socket {k} outgoing"), id)),
+        );
     }
     out
 }

@@ -24,12 +24,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(api) = asyncgen_ir::lower(&loaded) else {
         return;
     };
-    let (space, _) = asyncgen_ir::types::build(&api);
+    let (space, views, _) = asyncgen_ir::views::build(&api);
     if loaded.diagnostics.has_errors() {
         return;
     }
     // The generators see only the model: whatever it holds must become valid Rust.
-    if let Err(e) = asyncgen_codegen::generate(&api, &space, &Default::default()) {
+    if let Err(e) = asyncgen_codegen::generate(&api, &space, &views, &Default::default()) {
         panic!("a valid document does not generate: {e}");
     }
 });

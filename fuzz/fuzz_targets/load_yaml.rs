@@ -13,6 +13,6 @@ fuzz_target!(|data: &[u8]| {
         &Default::default(),
     );
     if let Ok(api) = asyncgen_ir::lower(&loaded) {
-        let _ = asyncgen_ir::types::build(&api);
+        let _ = asyncgen_ir::views::build(&api);
     }
 });

@@ -127,7 +127,7 @@ fn main() {
         let Ok(api) = asyncgen_ir::lower(&loaded) else {
             continue;
         };
-        let (space, _) = asyncgen_ir::types::build(&api);
+        let (space, _, _) = asyncgen_ir::views::build(&api);
         fidelity::tests(&api, &space, &module, &mut tests);
         webhook_examples.extend(webhook_example_list(&api, &name));
 

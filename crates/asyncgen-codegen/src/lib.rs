@@ -27,6 +27,7 @@ pub use format::HEADER;
 
 use asyncgen_ir::Api;
 use asyncgen_ir::types::TypeSpace;
+use asyncgen_ir::views::Views;
 
 /// One generated file, relative to the output directory (always `/`-separated).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +43,12 @@ pub enum GenerateError {
     Unparsable { file: String, message: String },
 }
 
-/// Every file of the module for `api`, formatted, with the `@generated` header.
+/// Every file of the module for `api`, formatted, with the `@generated` header: from its type
+/// space and protocol views as [`asyncgen_ir::views::build`] makes them.
 pub fn generate(
     api: &Api,
     space: &TypeSpace,
+    views: &Views,
     settings: &Settings,
 ) -> Result<Vec<GeneratedFile>, GenerateError> {
     let mut files = Vec::new();
@@ -66,8 +69,7 @@ pub fn generate(
         )?);
         modules.push("types");
     }
-    let endpoints = asyncgen_ir::webhook::endpoints(api);
-    let names = webhook::Names::all(api, space, &endpoints);
+    let names = webhook::Names::all(api, space, &views.endpoints);
     // The receiver and sender use the types, so they need that module too.
     let webhooks = !names.is_empty() && modules.contains(&"types");
     if webhooks && settings.outputs.includes(Output::Receiver) {
@@ -86,8 +88,7 @@ pub fn generate(
         )?);
         modules.push("sender");
     }
-    let sockets = asyncgen_ir::socket::sockets(api);
-    let socket_names = socket::SocketNames::all(api, space, &sockets);
+    let socket_names = socket::SocketNames::all(api, space, &views.sockets);
     let websockets = !socket_names.is_empty() && modules.contains(&"types");
     if websockets && settings.outputs.includes(Output::Client) {
         files.push(format::file(

@@ -1,5 +1,5 @@
-//! The whole run, shared by the CLI and build scripts: load, lower, build the type space,
-//! generate; every problem reported as a located diagnostic.
+//! The whole run, shared by the CLI and build scripts: load, lower, build the type space and
+//! the protocol views (once), generate; every problem reported as a located diagnostic.
 
 use std::path::{Path, PathBuf};
 
@@ -99,7 +99,7 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
 }
 
 /// What the document leaves open or contradictory about how its webhook endpoints are secured.
-fn endpoint_diagnostics(ws: &Workspace, endpoints: &[Endpoint]) -> Vec<Diagnostic> {
+fn endpoint_diagnostics(ws: &Workspace, endpoints: &[&Endpoint]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for e in endpoints {
         for c in &e.security_conflicts {
@@ -179,8 +179,8 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
             title: String::new(),
         });
     };
-    let (types, issues) = asyncgen_ir::types::build(&api);
-    let endpoints = asyncgen_ir::webhook::endpoints(&api);
+    let (types, views, issues) = asyncgen_ir::views::build(&api);
+    let endpoints: Vec<&Endpoint> = views.endpoints.iter().map(|v| &v.endpoint).collect();
     let found = issues
         .iter()
         .filter_map(|issue| issue_diagnostic(&loaded.workspace, issue))
@@ -196,15 +196,14 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
     let files = if diagnostics.has_errors() {
         Vec::new()
     } else {
-        crate::generate(&api, &types, settings)?
+        crate::generate(&api, &types, &views, settings)?
     };
     Ok(Run {
         loaded,
         diagnostics,
         files,
-        endpoints: crate::webhook::summaries(&api, &types),
-        sockets: crate::socket::summaries(&api, &types),
-
+        endpoints: crate::webhook::summaries(&api, &types, &views),
+        sockets: crate::socket::summaries(&api, &types, &views),
         title: api.info.title.clone(),
     })
 }

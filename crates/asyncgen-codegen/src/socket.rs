@@ -6,6 +6,7 @@ use asyncgen_ir::Api;
 use asyncgen_ir::socket::Socket;
 use asyncgen_ir::subscription::{Subscription, subscription};
 use asyncgen_ir::types::{TypeKind, TypeSpace, UnionDef, type_name};
+use asyncgen_ir::views::{SocketView, Views};
 use heck::ToShoutySnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -39,16 +40,20 @@ pub enum TokenPlace {
 }
 
 impl<'a> SocketNames<'a> {
-    pub fn all(api: &'a Api, space: &'a TypeSpace, sockets: &'a [Socket]) -> Vec<SocketNames<'a>> {
-        sockets
+    pub fn all(
+        api: &'a Api,
+        space: &'a TypeSpace,
+        views: &'a [SocketView],
+    ) -> Vec<SocketNames<'a>> {
+        views
             .iter()
-            .filter_map(|s| {
-                let types = space.sockets.get(&s.key)?;
+            .filter_map(|view| {
+                let (s, types) = (&view.socket, view.types);
                 let incoming = space.get(types.incoming);
                 let TypeKind::Union(incoming_union) = &incoming.kind else {
                     return None;
                 };
-                let prefix = if sockets.len() == 1 {
+                let prefix = if views.len() == 1 {
                     String::new()
                 } else {
                     type_name(&s.key, "Socket")
@@ -100,29 +105,36 @@ impl<'a> SocketNames<'a> {
         self.incoming_union
             .variants
             .iter()
-            .zip(&self.socket.incoming)
-            .map(|(v, key)| {
+            .filter_map(|v| {
+                let key = v.message.as_ref()?;
                 let name = api
                     .messages
                     .get(key)
                     .and_then(|m| m.name.clone())
                     .unwrap_or_else(|| key.clone());
-                (ident(&v.name), name, key.clone())
+                Some((ident(&v.name), name, key.clone()))
             })
             .collect()
     }
 
     /// The variant of the outgoing union carrying message `key`.
     pub fn outgoing_variant(&self, key: &str) -> Option<Ident> {
-        let i = self.socket.outgoing.iter().position(|k| k == key)?;
-        Some(ident(&self.outgoing_union?.variants.get(i)?.name))
+        variant_of(self.outgoing_union?, key)
     }
 
     /// The variant of the incoming union carrying message `key`.
     pub fn incoming_variant(&self, key: &str) -> Option<Ident> {
-        let i = self.socket.incoming.iter().position(|k| k == key)?;
-        Some(ident(&self.incoming_union.variants.get(i)?.name))
+        variant_of(self.incoming_union, key)
     }
+}
+
+/// The variant of a message union that holds message `key`.
+fn variant_of(union: &UnionDef, key: &str) -> Option<Ident> {
+    let v = union
+        .variants
+        .iter()
+        .find(|v| v.message.as_deref() == Some(key))?;
+    Some(ident(&v.name))
 }
 
 fn url(api: &Api, server: &asyncgen_ir::Server, socket: &Socket) -> String {
@@ -237,10 +249,9 @@ pub struct SocketSummary {
     pub expiring: bool,
 }
 
-/// Every socket of `api`, summarised.
-pub fn summaries(api: &Api, space: &TypeSpace) -> Vec<SocketSummary> {
-    let sockets = asyncgen_ir::socket::sockets(api);
-    SocketNames::all(api, space, &sockets)
+/// Every socket of `views`, summarised.
+pub fn summaries(api: &Api, space: &TypeSpace, views: &Views) -> Vec<SocketSummary> {
+    SocketNames::all(api, space, &views.sockets)
         .iter()
         .map(|n| {
             let example_topic = n.subscription.event_topics.keys().find_map(|key| {

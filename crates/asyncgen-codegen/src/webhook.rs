@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 
 use asyncgen_ir::Api;
-use asyncgen_ir::types::{TypeId, TypeKind, TypeSpace, UnionDef, field_name, type_name};
+use asyncgen_ir::types::{TypeKind, TypeSpace, UnionDef, field_name, type_name};
+use asyncgen_ir::views::{EndpointView, Views};
 use asyncgen_ir::webhook::{Endpoint, SecurityKind, WebhookSecurity};
 use asyncgen_spec::extensions::{SignatureAlgorithm, SignatureEncoding};
 use heck::ToShoutySnakeCase;
@@ -22,7 +23,7 @@ pub struct Names<'a> {
     pub union: &'a UnionDef,
     /// `Webhook` for a document's only endpoint, else the endpoint key in PascalCase.
     pub prefix: String,
-    /// One per union variant, in order: `(variant, method name, message)`.
+    /// One per union variant, in order: its variant, method name and message.
     pub messages: Vec<MessageNames>,
 }
 
@@ -36,17 +37,17 @@ pub struct MessageNames {
 }
 
 impl<'a> Names<'a> {
-    /// Every endpoint of `api` whose union the type space holds.
-    pub fn all(api: &'a Api, space: &'a TypeSpace, endpoints: &'a [Endpoint]) -> Vec<Names<'a>> {
-        endpoints
+    /// Every endpoint of `views` whose union the type space holds.
+    pub fn all(api: &'a Api, space: &'a TypeSpace, views: &'a [EndpointView]) -> Vec<Names<'a>> {
+        views
             .iter()
-            .filter_map(|e| {
-                let id: TypeId = *space.endpoints.get(&e.key)?;
-                let t = space.get(id);
+            .filter_map(|view| {
+                let e = &view.endpoint;
+                let t = space.get(view.event);
                 let TypeKind::Union(union) = &t.kind else {
                     return None;
                 };
-                let prefix = if endpoints.len() == 1 {
+                let prefix = if views.len() == 1 {
                     "Webhook".to_owned()
                 } else {
                     type_name(&e.key, "Webhook")
@@ -54,12 +55,13 @@ impl<'a> Names<'a> {
                 // `unknown` and `fallback` are the handler's own methods.
                 let mut used: HashSet<String> =
                     HashSet::from(["unknown".to_owned(), "fallback".to_owned()]);
+                // One per variant, in union order: the generators pair them with the variants.
                 let messages = union
                     .variants
                     .iter()
-                    .zip(&e.messages)
-                    .map(|(v, key)| {
-                        let base = field_name(key);
+                    .map(|v| {
+                        let key = v.message.clone().unwrap_or_else(|| v.name.clone());
+                        let base = field_name(&key);
                         let method = (1..)
                             .map(|i| {
                                 if i == 1 {
@@ -70,12 +72,16 @@ impl<'a> Names<'a> {
                             })
                             .find(|m| used.insert(m.clone()))
                             .unwrap_or_default();
-                        let m = &api.messages[key];
+                        let name = api
+                            .messages
+                            .get(&key)
+                            .and_then(|m| m.name.clone())
+                            .unwrap_or_else(|| key.clone());
                         MessageNames {
                             variant: ident(&v.name),
                             method,
-                            name: m.name.clone().unwrap_or_else(|| key.clone()),
-                            key: key.clone(),
+                            name,
+                            key,
                         }
                     })
                     .collect();
@@ -254,10 +260,9 @@ pub struct SecuritySummary {
     pub description: String,
 }
 
-/// The endpoints of `api` as a scaffold sees them.
-pub fn summaries(api: &Api, space: &TypeSpace) -> Vec<EndpointSummary> {
-    let endpoints = asyncgen_ir::webhook::endpoints(api);
-    Names::all(api, space, &endpoints)
+/// The endpoints of `views` as a scaffold sees them.
+pub fn summaries(api: &Api, space: &TypeSpace, views: &Views) -> Vec<EndpointSummary> {
+    Names::all(api, space, &views.endpoints)
         .iter()
         .map(|n| EndpointSummary {
             key: n.endpoint.key.clone(),

@@ -25,9 +25,9 @@ fn inputs_that_crashed_a_fuzz_target_now_load_and_generate() {
             );
             continue;
         };
-        let (space, _) = asyncgen_ir::types::build(&api);
+        let (space, views, _) = asyncgen_ir::views::build(&api);
         if !loaded.diagnostics.has_errors() {
-            let files = asyncgen_codegen::generate(&api, &space, &Default::default())
+            let files = asyncgen_codegen::generate(&api, &space, &views, &Default::default())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(
                 files.iter().any(|f| f.path == "types.rs"),

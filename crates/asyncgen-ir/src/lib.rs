@@ -15,4 +15,5 @@ pub mod inspect;
 pub mod socket;
 pub mod subscription;
 pub mod types;
+pub mod views;
 pub mod webhook;

@@ -82,7 +82,7 @@ fn dialpad_sandbox_and_production_are_one_socket() {
 fn voipbin_subscription_protocol_is_derived_from_the_message_types() {
     use asyncgen_ir::types::{TopicPiece, TypeKind};
     let api = spec("voipbin/websocket.yml");
-    let (space, _) = asyncgen_ir::types::build(&api);
+    let (space, _, _) = asyncgen_ir::views::build(&api);
     let socket = &asyncgen_ir::socket::sockets(&api)[0];
     let sub = asyncgen_ir::subscription::subscription(&api, &space, socket);
 
@@ -125,7 +125,7 @@ fn voipbin_subscription_protocol_is_derived_from_the_message_types() {
 #[test]
 fn dialpad_socket_has_no_subscription_protocol() {
     let api = spec("dialpad/websocket.yml");
-    let (space, _) = asyncgen_ir::types::build(&api);
+    let (space, _, _) = asyncgen_ir::views::build(&api);
     let socket = &asyncgen_ir::socket::sockets(&api)[0];
     let sub = asyncgen_ir::subscription::subscription(&api, &space, socket);
     assert!(sub.subscribe.is_none() && sub.ack.is_none() && sub.topic.is_none());

@@ -2,9 +2,14 @@
 //! generator emits the same types.
 
 mod convert;
+mod cycles;
+mod dispatch;
+mod merge;
+mod messages;
 mod model;
 mod naming;
+mod shapes;
 
-pub use convert::{IssueKind, TypeIssue, build};
+pub use convert::{Builder, IssueKind, TypeIssue};
 pub use model::*;
 pub use naming::{KEYWORDS, field_name, type_name, variant_name};

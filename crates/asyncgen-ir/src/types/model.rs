@@ -168,6 +168,10 @@ pub struct UnionVariant {
     pub ty: TypeRef,
     pub rule: Rule,
     pub docs: Docs,
+    /// The key of the message this variant holds, in a union over messages: generators find a
+    /// message's variant by it, never by position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// How a value is recognised as one variant of a union.
@@ -192,18 +196,6 @@ pub struct TypeSpace {
     pub messages: indexmap::IndexMap<String, MessageTypes>,
     /// Per operation key: the union over its messages, when it has more than one.
     pub operations: indexmap::IndexMap<String, TypeId>,
-    /// Per webhook endpoint key ([`crate::webhook::endpoints`]): the union over its messages.
-    pub endpoints: indexmap::IndexMap<String, TypeId>,
-    /// Per websocket key ([`crate::socket::sockets`]): the unions a client receives and sends.
-    pub sockets: indexmap::IndexMap<String, SocketTypes>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SocketTypes {
-    /// Everything a client receives: events, acks, errors.
-    pub incoming: TypeId,
-    /// Everything a client sends; `None` when it sends nothing.
-    pub outgoing: Option<TypeId>,
 }
 
 #[derive(Debug, Clone, Serialize)]

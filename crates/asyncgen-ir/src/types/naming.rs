@@ -1,6 +1,14 @@
-//! Rust names from wire names: case conversion (heck), keywords, leading digits, punctuation.
+//! Rust names: identifiers from wire names (case conversion with heck, keywords, leading digits,
+//! punctuation), and the type names the converter gives entries without two types sharing one.
+
+use std::collections::{HashMap, HashSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use super::convert::{Builder, IssueKind, TypeIssue, docs};
+use super::model::{Docs, Variant};
+use crate::model::Origin;
+use crate::schema::SchemaRef;
 
 /// Words that cannot be raw identifiers either.
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
@@ -91,6 +99,154 @@ pub fn field_name(s: &str) -> String {
         n.push('_');
     }
     n
+}
+
+impl<'a> Builder<'a> {
+    /// A suggested name: the candidate, else the candidate with a number.
+    pub(super) fn fresh(&self, candidate: &str) -> String {
+        if !self.taken.contains_key(candidate) {
+            return candidate.to_owned();
+        }
+        (2..)
+            .map(|i| format!("{candidate}{i}"))
+            .find(|n| !self.taken.contains_key(n))
+            .unwrap_or_default()
+    }
+
+    /// Names every entry before converting any. Component keys first, since they are
+    /// required names and must not lose to a suggested one.
+    pub(super) fn name_entries(&mut self) {
+        let mut suggested: HashMap<&SchemaRef, String> = HashMap::new();
+        for m in self.api.messages.values() {
+            let base = type_name(&m.key, "Message");
+            if let Some(p) = &m.payload {
+                suggested
+                    .entry(p)
+                    .or_insert_with(|| format!("{base}Payload"));
+            }
+            if let Some(h) = &m.headers {
+                suggested
+                    .entry(h)
+                    .or_insert_with(|| format!("{base}Headers"));
+            }
+        }
+        for ch in self.api.channels.values() {
+            for (name, p) in &ch.parameters {
+                if let Some(s) = &p.schema {
+                    suggested.entry(s).or_insert_with(|| {
+                        format!(
+                            "{}{}Parameter",
+                            type_name(&ch.key, "Channel"),
+                            type_name(name, "Value")
+                        )
+                    });
+                }
+            }
+        }
+        let entries: Vec<(SchemaRef, Origin, Option<String>, Docs)> = self
+            .store
+            .iter()
+            .map(|(k, e)| {
+                (
+                    k.clone(),
+                    e.origin.clone(),
+                    e.component.clone(),
+                    docs(&e.schema),
+                )
+            })
+            .collect();
+        for (key, origin, component, d) in entries.iter().filter(|e| e.2.is_some()) {
+            let name = type_name(component.as_deref().unwrap_or_default(), "Schema");
+            let name = match self.taken.get(&name).cloned() {
+                Some(first) => {
+                    self.issues.push(TypeIssue {
+                        kind: IssueKind::NameCollision,
+                        message: format!(
+                            "schema `{}` becomes the Rust type `{name}`, which another schema already is",
+                            component.as_deref().unwrap_or_default()
+                        ),
+                        origin: origin.clone(),
+                        related: vec![("this schema is also named `".to_owned() + &name + "`", first)],
+                    });
+                    self.fresh(&name)
+                }
+                None => name,
+            };
+            let id = self.alloc(name, origin.clone(), d.clone());
+            self.entries.insert(key.clone(), id);
+        }
+        for (key, origin, _, d) in entries.iter().filter(|e| e.2.is_none()) {
+            let candidate = suggested.get(key).cloned().unwrap_or_else(|| {
+                let tokens: Vec<&str> = origin
+                    .pointer
+                    .split('/')
+                    .filter(|t| {
+                        !t.is_empty()
+                            && !matches!(
+                                *t,
+                                "components"
+                                    | "schemas"
+                                    | "properties"
+                                    | "items"
+                                    | "payload"
+                                    | "messages"
+                                    | "definitions"
+                                    | "$defs"
+                            )
+                    })
+                    .collect();
+                type_name(tokens.last().copied().unwrap_or("Schema"), "Schema")
+            });
+            let name = self.fresh(&candidate);
+            let id = self.alloc(name, origin.clone(), d.clone());
+            self.entries.insert(key.clone(), id);
+        }
+    }
+}
+
+/// The field name of `wire`, or it with a number when another property already took it (`a-b`
+/// and `a_b` are both `a_b`); records the result.
+pub(super) fn unique_field_name(used: &mut HashSet<String>, wire: &str) -> String {
+    let name = field_name(wire);
+    if used.insert(name.clone()) {
+        return name;
+    }
+    (2..)
+        .map(|i| format!("{}_{i}", name.trim_end_matches('_')))
+        .find(|n| used.insert(n.clone()))
+        .unwrap_or_default()
+}
+
+/// `name`, or `name` with a number when already used; records the result.
+pub(super) fn unique_name(used: &mut HashSet<String>, name: String) -> String {
+    if used.insert(name.clone()) {
+        return name;
+    }
+    (2..)
+        .map(|i| format!("{name}{i}"))
+        .find(|n| used.insert(n.clone()))
+        .unwrap_or_default()
+}
+
+pub(super) fn enum_variants(values: &[String]) -> Vec<Variant> {
+    let mut used: HashSet<String> = HashSet::new();
+    values
+        .iter()
+        .map(|v| {
+            let mut name = variant_name(v);
+            if name == "Other" || !used.insert(name.clone()) {
+                name = (2..)
+                    .map(|i| format!("{name}{i}"))
+                    .find(|n| used.insert(n.clone()))
+                    .unwrap_or_default();
+            }
+            Variant {
+                name,
+                wire: v.clone(),
+                docs: Docs::default(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

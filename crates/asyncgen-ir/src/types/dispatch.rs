@@ -1,0 +1,238 @@
+//! How the variants of a union are told apart: rules derived from the constants and required
+//! properties of their schemas, from an OpenAPI-style `discriminator`, or written explicitly
+//! with `x-asyncgen-dispatch`.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::convert::{Builder, is_object_like, single_value};
+use super::model::*;
+use super::naming::variant_name;
+use crate::schema::SchemaStore;
+
+/// A path (object keys from the root) where a schema fixes one value, the value, and whether
+/// every property along the path is required.
+type ConstPath = (Vec<String>, Value, bool);
+
+impl<'a> Builder<'a> {
+    /// A component schema with a `discriminator` that other components extend through `allOf`:
+    /// it becomes a union of those subtypes, recognised by the discriminator property.
+    pub(super) fn polymorphic_base(
+        &mut self,
+        schema: &Value,
+        own: Option<TypeId>,
+    ) -> Option<TypeKind> {
+        let own = own?;
+        let property = match schema.get("discriminator") {
+            Some(Value::String(p)) => p.clone(),
+            Some(d) => d.get("propertyName")?.as_str()?.to_owned(),
+            None => return None,
+        };
+        let own_key = self
+            .entries
+            .iter()
+            .find(|(_, id)| **id == own)
+            .map(|(k, _)| k.clone())?;
+        let mut variants = Vec::new();
+        for (key, entry) in self.store.iter() {
+            let extends = entry
+                .schema
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|parts| {
+                    parts
+                        .iter()
+                        .any(|p| SchemaStore::ref_of(p).as_ref() == Some(&own_key))
+                });
+            let (true, Some(component), Some(id)) =
+                (extends, entry.component.as_ref(), self.entries.get(key))
+            else {
+                continue;
+            };
+            let value = self
+                .merge_all_of(&entry.schema)
+                .and_then(|m| {
+                    m.pointer(&format!("/properties/{property}"))
+                        .and_then(single_value)
+                        .cloned()
+                })
+                .unwrap_or_else(|| Value::String(component.clone()));
+            variants.push(UnionVariant {
+                name: variant_name(component),
+                ty: TypeRef::Named(*id),
+                rule: Rule::Equals {
+                    path: vec![property.clone()],
+                    value,
+                },
+                docs: Docs::default(),
+                message: None,
+            });
+        }
+        (!variants.is_empty()).then_some(TypeKind::Union(UnionDef {
+            variants,
+            open: true,
+        }))
+    }
+
+    /// Paths (up to two objects deep) where a schema fixes a single value, each with whether
+    /// every property along it is required.
+    fn const_paths(&self, schema: &Value, prefix: &[String], out: &mut Vec<ConstPath>) {
+        self.const_paths_under(schema, prefix, true, out);
+    }
+
+    fn const_paths_under(
+        &self,
+        schema: &Value,
+        prefix: &[String],
+        required_so_far: bool,
+        out: &mut Vec<ConstPath>,
+    ) {
+        let view = self.merged_view(schema);
+        let Some(props) = view.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        let required = |k: &str| {
+            view.get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(k)))
+        };
+        for (k, p) in props {
+            let mut path = prefix.to_vec();
+            path.push(k.clone());
+            let target = self.merged_view(p);
+            let required = required_so_far && required(k);
+            if let Some(v) = single_value(&target) {
+                out.push((path, v.clone(), required));
+            } else if prefix.is_empty() && is_object_like(&target) {
+                self.const_paths_under(p, &path, required, out);
+            }
+        }
+    }
+
+    fn declares(&self, schema: &Value, path: &[String]) -> bool {
+        let mut cur = self.merged_view(schema);
+        for (i, k) in path.iter().enumerate() {
+            let Some(next) = cur.get("properties").and_then(|p| p.get(k)) else {
+                return false;
+            };
+            if i + 1 < path.len() {
+                cur = self.merged_view(next);
+            }
+        }
+        true
+    }
+
+    /// One rule per variant. `explicit` carries each variant's `x-asyncgen-dispatch` rule.
+    /// Returns the rules and whether two or more variants had to fall back to trying in order.
+    pub(super) fn derive_rules(
+        &self,
+        schemas: &[&Value],
+        explicit: &[Option<Rule>],
+    ) -> (Vec<Rule>, bool) {
+        let consts: Vec<Vec<ConstPath>> = schemas
+            .iter()
+            .map(|s| {
+                let mut out = Vec::new();
+                self.const_paths(s, &[], &mut out);
+                out.sort_by_key(|(p, _, _)| p.len());
+                out
+            })
+            .collect();
+        let required: Vec<BTreeSet<String>> = schemas
+            .iter()
+            .map(|s| {
+                self.merged_view(s)
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        let rules: Vec<Rule> = (0..schemas.len())
+            .map(|i| {
+                if let Some(rule) = &explicit[i] {
+                    return rule.clone();
+                }
+                // A const path whose value no other variant can have there.
+                let distinct_const = |required_only: bool| {
+                    consts[i]
+                        .iter()
+                        .filter(|(_, _, required)| *required || !required_only)
+                        .find(|(path, value, _)| {
+                            (0..schemas.len()).filter(|j| *j != i).all(|j| {
+                                match consts[j].iter().find(|(p, _, _)| p == path) {
+                                    Some((_, v, _)) => v != value,
+                                    None => !self.declares(schemas[j], path),
+                                }
+                            })
+                        })
+                        .map(|(path, value, _)| Rule::Equals {
+                            path: path.clone(),
+                            value: value.clone(),
+                        })
+                };
+                // A const on a required path first: a value that omits an optional const
+                // (valid by its schema) would match no rule and arrive as unknown.
+                if let Some(rule) = distinct_const(true) {
+                    return rule;
+                }
+                // A required property no other variant declares.
+                let unique = required[i].iter().find(|p| {
+                    (0..schemas.len())
+                        .filter(|j| *j != i)
+                        .all(|j| !self.declares(schemas[j], std::slice::from_ref(*p)))
+                });
+                if let Some(p) = unique {
+                    return Rule::Present {
+                        properties: vec![p.clone()],
+                    };
+                }
+                // Documents often leave their `event` const out of `required`: an optional
+                // const still tells messages apart better than trying them in order.
+                if let Some(rule) = distinct_const(false) {
+                    return rule;
+                }
+                Rule::Attempt
+            })
+            .collect();
+        // Generated code checks every exact rule before it tries any variant by decoding, so
+        // one tried variant is recognised by elimination (a lone message with no `const`, a
+        // bare-string payload beside tagged objects); only two or more are told apart by order.
+        let tried = rules.iter().filter(|r| **r == Rule::Attempt).count();
+        (rules, tried > 1)
+    }
+
+    /// An `x-asyncgen-dispatch` rule written on a message.
+    pub(super) fn explicit_rule(&self, message: &str) -> Option<Rule> {
+        let ext = self
+            .api
+            .messages
+            .get(message)?
+            .extensions
+            .get("x-asyncgen-dispatch")?;
+        if let Some(props) = ext.get("present").and_then(Value::as_array) {
+            return Some(Rule::Present {
+                properties: props
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect(),
+            });
+        }
+        let path = ext.get("path")?.as_str()?;
+        let tokens = path
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        Some(Rule::Equals {
+            path: tokens,
+            value: ext.get("equals")?.clone(),
+        })
+    }
+}

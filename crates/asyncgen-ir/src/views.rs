@@ -1,0 +1,106 @@
+//! Protocol views: the document seen as the webhook endpoints and websockets it describes,
+//! derived once per run and carried to every generator, so they cannot disagree on what a view
+//! holds; each view asks the type space for the message unions it needs.
+
+use serde::Serialize;
+
+use crate::model::Api;
+use crate::socket::{Socket, sockets};
+use crate::types::{Builder, TypeId, TypeIssue, TypeSpace};
+use crate::webhook::{Endpoint, endpoints};
+
+/// Every protocol view of a document, in document order.
+#[derive(Debug, Clone, Default)]
+pub struct Views {
+    pub endpoints: Vec<EndpointView>,
+    pub sockets: Vec<SocketView>,
+}
+
+/// A webhook endpoint ([`crate::webhook`]) with its message union.
+#[derive(Debug, Clone)]
+pub struct EndpointView {
+    pub endpoint: Endpoint,
+    /// The union over every message arriving at the endpoint, even a single one: its
+    /// catch-all is what keeps an unknown event from failing a delivery.
+    pub event: TypeId,
+}
+
+/// A websocket ([`crate::socket`]) with its message unions.
+#[derive(Debug, Clone)]
+pub struct SocketView {
+    pub socket: Socket,
+    pub types: SocketTypes,
+}
+
+/// A socket's unions, each with its catch-all, so a new event or reply never breaks the
+/// connection's reader.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SocketTypes {
+    /// Everything a client receives: events, acks, errors.
+    pub incoming: TypeId,
+    /// Everything a client sends; `None` when it sends nothing.
+    pub outgoing: Option<TypeId>,
+}
+
+/// The type space of `api` and its protocol views: what one run generates from.
+pub fn build(api: &Api) -> (TypeSpace, Views, Vec<TypeIssue>) {
+    let mut types = Builder::new(api);
+    let views = Views::derive(api, &mut types);
+    let (space, issues) = types.finish();
+    (space, views, issues)
+}
+
+impl Views {
+    /// Derives the endpoints and sockets of `api`, building their unions with `types`.
+    pub fn derive(api: &Api, types: &mut Builder<'_>) -> Views {
+        let endpoints = endpoints(api);
+        let several = endpoints.len() > 1;
+        let endpoints = endpoints
+            .into_iter()
+            .map(|e| {
+                let description = format!(
+                    "A webhook event arriving at `{}`: one of its messages, or an unknown event kept as received.",
+                    e.path
+                );
+                let name = scoped(several, &e.key, "webhook event");
+                let event = types.message_union(&name, &e.messages, &e.origin, description);
+                EndpointView { endpoint: e, event }
+            })
+            .collect();
+        let sockets = sockets(api);
+        let several = sockets.len() > 1;
+        let sockets = sockets
+            .into_iter()
+            .map(|s| {
+                let incoming = types.message_union(
+                    &scoped(several, &s.key, "server message"),
+                    &s.incoming,
+                    &s.origin,
+                    "A message the server sends on the websocket: an event or a reply, or an unknown message kept as received.".to_owned(),
+                );
+                let outgoing = (!s.outgoing.is_empty()).then(|| {
+                    types.message_union(
+                        &scoped(several, &s.key, "client message"),
+                        &s.outgoing,
+                        &s.origin,
+                        "A message a client sends on the websocket.".to_owned(),
+                    )
+                });
+                SocketView {
+                    socket: s,
+                    types: SocketTypes { incoming, outgoing },
+                }
+            })
+            .collect();
+        Views { endpoints, sockets }
+    }
+}
+
+/// A union's name: `what`, after the view's key when the document has several such views.
+fn scoped(several: bool, key: &str, what: &str) -> String {
+    if several {
+        format!("{key} {what}")
+    } else {
+        what.to_owned()
+    }
+}
