@@ -176,6 +176,8 @@ impl Builder {
     /// without it, the `asyncgen` binary of the same version does, named by the `ASYNCGEN`
     /// environment variable or found on `PATH`.
     pub fn compile(&self, spec: impl AsRef<Path>) -> Result<Generated, Error> {
+        // Before anything is read or run, so both modes refuse it alike.
+        self.settings.outputs.check().map_err(Error::Outputs)?;
         let spec = spec.as_ref();
         let name = match &self.name {
             Some(name) => name.clone(),
@@ -237,6 +239,30 @@ mod tests {
             builder.settings.outputs,
             Outputs::only([Output::Types, Output::Receiver, Output::Sender])
         );
+    }
+
+    /// An output without the types it uses would compile to a module holding nothing; the
+    /// build fails instead, before reading the document, saying what to ask for.
+    #[test]
+    fn outputs_without_their_prerequisites_fail_the_build() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = configure()
+            .outputs([Output::Receiver])
+            .out_dir(dir.path())
+            .emit_rerun_if_changed(false)
+            .compile("no-such-document.yml")
+            .expect_err("receiver without types");
+        assert_eq!(
+            err.to_string(),
+            "the outputs `receiver` need `types`: use `.outputs([Output::Types, Output::Receiver])`"
+        );
+        assert!(!dir.path().join("asyncgen").exists());
+        let err = configure()
+            .types(false)
+            .out_dir(dir.path())
+            .compile("no-such-document.yml")
+            .expect_err("everything but types");
+        assert!(matches!(err, Error::Outputs(_)), "{err}");
     }
 
     #[test]

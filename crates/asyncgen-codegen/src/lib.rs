@@ -22,7 +22,9 @@ pub use webhook::{EndpointSummary, SecuritySummary};
 
 #[cfg(feature = "cli")]
 pub use asyncgen_options::SettingsArgs;
-pub use asyncgen_options::{OPTIONS, OptionInfo, Output, Outputs, Settings, for_each_option};
+pub use asyncgen_options::{
+    OPTIONS, OptionInfo, Output, Outputs, OutputsError, Settings, for_each_option,
+};
 pub use format::HEADER;
 
 use asyncgen_ir::Api;
@@ -40,14 +42,21 @@ pub enum GenerateError {
     /// The generated code did not parse back as Rust: a bug in a generator, never the user's.
     #[error("internal error: generated `{file}` is not valid Rust ({message}); please report this")]
     Unparsable { file: String, message: String },
+    /// Outputs asked for without the outputs they need: generating them would leave a module
+    /// without what it refers to, or nothing at all.
+    #[error(transparent)]
+    Outputs(#[from] OutputsError),
 }
 
-/// Every file of the module for `api`, formatted, with the `@generated` header.
+/// Every file of the module for `api`, formatted, with the `@generated` header. Refuses
+/// outputs asked for without their prerequisites ([`Outputs::check`]) rather than leaving them
+/// out.
 pub fn generate(
     api: &Api,
     space: &TypeSpace,
     settings: &Settings,
 ) -> Result<Vec<GeneratedFile>, GenerateError> {
+    settings.outputs.check()?;
     let mut files = Vec::new();
     let mut modules = Vec::new();
     let title = &api.info.title;
@@ -68,8 +77,7 @@ pub fn generate(
     }
     let endpoints = asyncgen_ir::webhook::endpoints(api);
     let names = webhook::Names::all(api, space, &endpoints);
-    // The receiver and sender use the types, so they need that module too.
-    let webhooks = !names.is_empty() && modules.contains(&"types");
+    let webhooks = !names.is_empty();
     if webhooks && settings.outputs.includes(Output::Receiver) {
         files.push(format::file(
             "receiver.rs",
@@ -88,7 +96,7 @@ pub fn generate(
     }
     let sockets = asyncgen_ir::socket::sockets(api);
     let socket_names = socket::SocketNames::all(api, space, &sockets);
-    let websockets = !socket_names.is_empty() && modules.contains(&"types");
+    let websockets = !socket_names.is_empty();
     if websockets && settings.outputs.includes(Output::Client) {
         files.push(format::file(
             "client.rs",

@@ -95,8 +95,9 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
     Some(d)
 }
 
-/// Runs the pipeline on the document at `spec`.
+/// Runs the pipeline on the document at `spec`. Outputs asked for without their prerequisites are refused before the document is read.
 pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
+    settings.outputs.check()?;
     let options = asyncgen_spec::LoadOptions {
         strict: settings.strict,
     };

@@ -58,6 +58,16 @@ impl Output {
             Output::Mock => "mock",
         }
     }
+
+    /// The outputs this one cannot be generated without: the table every entry point checks a
+    /// request against ([`Outputs::check`]), so a generator never finds a module it uses
+    /// missing. Receivers, senders, clients and mocks all name the types module's types.
+    pub fn requires(self) -> &'static [Output] {
+        match self {
+            Output::Types => &[],
+            Output::Receiver | Output::Sender | Output::Client | Output::Mock => &[Output::Types],
+        }
+    }
 }
 
 impl fmt::Display for Output {
@@ -110,6 +120,100 @@ impl Outputs {
             }
         }
     }
+
+    /// Whether every output asked for can be generated: each with its prerequisites
+    /// ([`Output::requires`]), and at least one, since a module with nothing but its root is
+    /// never what a caller wants. The CLI, the build-script builder and the generator all call
+    /// this before generating.
+    pub fn check(&self) -> Result<(), OutputsError> {
+        let Outputs::Only(asked) = self else {
+            return Ok(());
+        };
+        if asked.is_empty() {
+            return Err(OutputsError::Empty);
+        }
+        let mut complete = asked.clone();
+        // Prerequisites of prerequisites too, however deep the table grows.
+        let mut queue: Vec<Output> = asked.iter().copied().collect();
+        while let Some(output) = queue.pop() {
+            for &needed in output.requires() {
+                if complete.insert(needed) {
+                    queue.push(needed);
+                }
+            }
+        }
+        if complete.len() == asked.len() {
+            return Ok(());
+        }
+        Err(OutputsError::MissingPrerequisites {
+            asked: asked.clone(),
+            missing: complete.difference(asked).copied().collect(),
+        })
+    }
+}
+
+/// Why a set of outputs cannot be generated ([`Outputs::check`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputsError {
+    /// No output at all: the module would be an empty root.
+    #[error("no output asked for: name at least one of {}", names(Output::ALL))]
+    Empty,
+    /// Outputs asked for without an output they need.
+    #[error(
+        "`{}` needs `{}`: ask for `{}`",
+        names(asked),
+        names(missing),
+        names(asked.union(missing))
+    )]
+    MissingPrerequisites {
+        /// The outputs asked for.
+        asked: BTreeSet<Output>,
+        /// What they need and was not asked for.
+        missing: BTreeSet<Output>,
+    },
+}
+
+impl OutputsError {
+    /// The outputs to ask for instead: those asked for and what they need, in generation
+    /// order. Empty for [`OutputsError::Empty`].
+    pub fn completed(&self) -> BTreeSet<Output> {
+        match self {
+            OutputsError::Empty => BTreeSet::new(),
+            OutputsError::MissingPrerequisites { asked, missing } => {
+                asked.union(missing).copied().collect()
+            }
+        }
+    }
+}
+
+impl OutputsError {
+    /// The error in the command line's terms: `` `--only receiver` needs `types`: use `--only
+    /// types,receiver` ``.
+    pub fn to_cli(&self) -> String {
+        // The flag as declared, so this message cannot name a flag the CLI does not have.
+        let flag = OPTIONS
+            .iter()
+            .find(|o| o.name == "outputs")
+            .map_or("only", |o| o.flag);
+        match self {
+            OutputsError::Empty => {
+                format!("`--{flag}` needs at least one of {}", names(Output::ALL))
+            }
+            OutputsError::MissingPrerequisites { asked, missing } => format!(
+                "`--{flag} {}` needs `{}`: use `--{flag} {}`",
+                names(asked),
+                names(missing),
+                names(&self.completed())
+            ),
+        }
+    }
+}
+
+/// Output names as `--only` takes them: `types,receiver`.
+pub fn names<'a>(outputs: impl IntoIterator<Item = &'a Output>) -> String {
+    let names: Vec<&str> = outputs.into_iter().map(|o| o.name()).collect();
+    names.join(",")
 }
 
 impl From<Output> for Outputs {
@@ -353,10 +457,7 @@ impl ToArgs for Outputs {
     fn to_args(&self, flag: &str) -> Vec<String> {
         match self {
             Outputs::Applicable => Vec::new(),
-            Outputs::Only(set) => {
-                let names: Vec<&str> = set.iter().map(|o| o.name()).collect();
-                vec![format!("--{flag}={}", names.join(","))]
-            }
+            Outputs::Only(set) => vec![format!("--{flag}={}", names(set))],
         }
     }
 }
@@ -400,6 +501,41 @@ mod tests {
         let mut only = Outputs::only([Output::Types]);
         only.set(Output::Types, false);
         assert_eq!(only, Outputs::only([]));
+    }
+
+    #[test]
+    fn outputs_are_checked_against_what_they_require() {
+        assert_eq!(Outputs::Applicable.check(), Ok(()));
+        assert_eq!(Outputs::only([Output::Types]).check(), Ok(()));
+        assert_eq!(
+            Outputs::only([Output::Types, Output::Client]).check(),
+            Ok(())
+        );
+        assert_eq!(Outputs::only([]).check(), Err(OutputsError::Empty));
+        let err = Outputs::only([Output::Mock, Output::Receiver])
+            .check()
+            .expect_err("no types");
+        assert_eq!(
+            err.completed(),
+            BTreeSet::from([Output::Types, Output::Receiver, Output::Mock])
+        );
+        assert_eq!(
+            err.to_string(),
+            "`receiver,mock` needs `types`: ask for `types,receiver,mock`"
+        );
+        assert_eq!(
+            err.to_cli(),
+            "`--only receiver,mock` needs `types`: use `--only types,receiver,mock`"
+        );
+        // Whatever an output requires is itself complete, so the advice is never refused.
+        for &output in Output::ALL {
+            let asked = Outputs::only([output]);
+            let advice = match asked.check() {
+                Ok(()) => continue,
+                Err(e) => e.completed(),
+            };
+            assert_eq!(Outputs::Only(advice).check(), Ok(()), "{output}");
+        }
     }
 
     #[test]

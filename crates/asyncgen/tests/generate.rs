@@ -408,6 +408,47 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// An output asked for without the types it uses once wrote a module holding only `mod.rs`,
+/// and exited 0: now it is a usage error that says what to add, and nothing is written.
+#[test]
+fn an_output_without_its_prerequisites_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+    for (command, only, advice) in [
+        (
+            "generate",
+            "receiver",
+            "`--only receiver` needs `types`: use `--only types,receiver`",
+        ),
+        (
+            "check",
+            "sender,receiver",
+            "`--only receiver,sender` needs `types`: use `--only types,receiver,sender`",
+        ),
+    ] {
+        let out = asyncgen(&[command, DIALPAD, "-o", dir_arg, "--only", only]);
+        expect_exit(&out, 2, &format!("{command} --only {only}"));
+        assert!(
+            stderr(&out).contains(advice),
+            "wanted `{advice}`:\n{}",
+            stderr(&out)
+        );
+        assert!(!dir.exists(), "{command} --only {only} wrote {dir_arg}");
+    }
+    // With what it needs, the receiver is generated.
+    let out = asyncgen(&[
+        "generate",
+        DIALPAD,
+        "-o",
+        dir_arg,
+        "--only",
+        "types,receiver",
+    ]);
+    expect_exit(&out, 0, "generate --only types,receiver");
+    assert_eq!(files_in(&dir), ["mod.rs", "receiver.rs", "types.rs"]);
+}
+
 /// The options are declared once; this proves each one reaches both commands' help with its
 /// flag and its doc, so the CLI cannot lag behind the settings.
 #[test]
