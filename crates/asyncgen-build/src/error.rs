@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use asyncgen_options::{Output, OutputsError, names};
+use asyncgen_options::{Output, OutputsError};
 use std::path::PathBuf;
 
 /// Why [`Builder::compile`](crate::Builder::compile) failed.
@@ -90,8 +90,8 @@ fn outputs_message(e: &asyncgen_options::OutputsError) -> String {
     match e {
         OutputsError::MissingPrerequisites { asked, missing, .. } => format!(
             "the outputs `{}` need `{}`: use `.outputs([{}])`",
-            names(asked),
-            names(missing),
+            Output::names(asked),
+            Output::names(missing),
             variants(&e.completed())
         ),
         OutputsError::Empty => "no output asked for: name at least one in `.outputs([...])`, or \

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Every option of `asyncgen generate` is a method of [`Builder`], declared once in
-//! `asyncgen-codegen` for both. A build writes `$OUT_DIR/asyncgen/NAME/` (the same files the CLI
+//! `asyncgen-options` for both. A build writes `$OUT_DIR/asyncgen/NAME/` (the same files the CLI
 //! writes, only those whose content changed) and `$OUT_DIR/asyncgen/NAME.rs`, which
 //! `include_spec!("NAME")` includes; it prints `cargo:rerun-if-changed` for the document and
 //! every file it references, so cargo reruns the script when, and only when, one of them
@@ -84,7 +84,7 @@ impl Default for Builder {
     }
 }
 
-/// One setter per generation option, forwarded from the declaration in `asyncgen-codegen`, so
+/// One setter per generation option, forwarded from the declaration in `asyncgen-options`, so
 /// the builder cannot miss an option the CLI has.
 macro_rules! forward_options {
     ($($(#[doc = $doc:literal])+ $field:ident: $ty:ty;)*) => {

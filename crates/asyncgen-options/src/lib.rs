@@ -59,6 +59,24 @@ impl Output {
         }
     }
 
+    /// Output names as `--only` takes them: `types,receiver`.
+    pub fn names<'a>(outputs: impl IntoIterator<Item = &'a Output>) -> String {
+        let names: Vec<&str> = outputs.into_iter().map(|o| o.name()).collect();
+        names.join(",")
+    }
+
+    /// The feature of `asyncgen-runtime` the generated module calls; `None` for the types,
+    /// which need only serde.
+    pub fn runtime_feature(self) -> Option<&'static str> {
+        match self {
+            Output::Types => None,
+            Output::Receiver => Some("receiver"),
+            Output::Sender => Some("sender"),
+            Output::Client => Some("ws-client"),
+            Output::Mock => Some("ws-mock"),
+        }
+    }
+
     /// The outputs this one cannot be generated without: the table every entry point checks a
     /// request against ([`Outputs::check`]), so a generator never finds a module it uses
     /// missing. Receivers, senders, clients and mocks all name the types module's types.
@@ -157,14 +175,17 @@ impl Outputs {
 #[non_exhaustive]
 pub enum OutputsError {
     /// No output at all: the module would be an empty root.
-    #[error("no output asked for: name at least one of {}", names(Output::ALL))]
+    #[error(
+        "no output asked for: name at least one of {}",
+        Output::names(Output::ALL)
+    )]
     Empty,
     /// Outputs asked for without an output they need.
     #[error(
         "`{}` needs `{}`: ask for `{}`",
-        names(asked),
-        names(missing),
-        names(asked.union(missing))
+        Output::names(asked),
+        Output::names(missing),
+        Output::names(asked.union(missing))
     )]
     MissingPrerequisites {
         /// The outputs asked for.
@@ -198,22 +219,19 @@ impl OutputsError {
             .map_or("only", |o| o.flag);
         match self {
             OutputsError::Empty => {
-                format!("`--{flag}` needs at least one of {}", names(Output::ALL))
+                format!(
+                    "`--{flag}` needs at least one of {}",
+                    Output::names(Output::ALL)
+                )
             }
             OutputsError::MissingPrerequisites { asked, missing } => format!(
                 "`--{flag} {}` needs `{}`: use `--{flag} {}`",
-                names(asked),
-                names(missing),
-                names(&self.completed())
+                Output::names(asked),
+                Output::names(missing),
+                Output::names(&self.completed())
             ),
         }
     }
-}
-
-/// Output names as `--only` takes them: `types,receiver`.
-pub fn names<'a>(outputs: impl IntoIterator<Item = &'a Output>) -> String {
-    let names: Vec<&str> = outputs.into_iter().map(|o| o.name()).collect();
-    names.join(",")
 }
 
 impl From<Output> for Outputs {
@@ -457,7 +475,7 @@ impl ToArgs for Outputs {
     fn to_args(&self, flag: &str) -> Vec<String> {
         match self {
             Outputs::Applicable => Vec::new(),
-            Outputs::Only(set) => vec![format!("--{flag}={}", names(set))],
+            Outputs::Only(set) => vec![format!("--{flag}={}", Output::names(set))],
         }
     }
 }

@@ -56,6 +56,9 @@ enum Command {
     },
 }
 
+/// The loader's one setting, for the commands that generate nothing (`validate`, `inspect`);
+/// those that generate take every generation option instead (`SettingsArgs`, declared in
+/// `asyncgen-options`), `--strict` among them.
 #[derive(Debug, Args)]
 struct LoadArgs {
     /// Treat warnings (unexpected or misplaced fields, ...) as errors.

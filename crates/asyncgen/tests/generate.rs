@@ -449,14 +449,18 @@ fn an_output_without_its_prerequisites_is_a_usage_error() {
     assert_eq!(files_in(&dir), ["mod.rs", "receiver.rs", "types.rs"]);
 }
 
-/// The options are declared once; this proves each one reaches both commands' help with its
-/// flag and its doc, so the CLI cannot lag behind the settings.
+/// The options are declared once; this proves each one reaches the help of every command that
+/// generates (`generate`, `check`, `scaffold`) with its flag and its doc, so the CLI cannot lag
+/// behind the settings.
 #[test]
 fn every_option_is_in_the_help_with_its_doc() {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!OPTIONS.is_empty());
-    for command in ["generate", "check"] {
-        let out = asyncgen(&[command, "--help"]);
+    // `scaffold` generates too, so it takes the same options (it once lacked some).
+    for command in ["generate", "check", "scaffold receiver", "scaffold client"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let out = asyncgen(&args);
         expect_exit(&out, 0, &format!("{command} --help"));
         let help = squash(&stdout(&out));
         for option in OPTIONS {
