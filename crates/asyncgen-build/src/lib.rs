@@ -7,7 +7,7 @@
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     asyncgen_build::configure()
 //!         .receiver(true)
-//!         .client(false)
+//!         .ws_client(false)
 //!         .compile("specs/dialer-cx/webhooks.yml")?;
 //!     Ok(())
 //! }
@@ -101,8 +101,8 @@ macro_rules! forward_options {
 }
 asyncgen_options::for_each_option!(forward_options);
 
-/// `receiver(true)`, `client(false)`, ...: one output on or off, the others kept. Named after
-/// [`Output`]'s variants; a test checks that every variant has its method.
+/// `receiver(true)`, `ws_client(false)`, ...: one output on or off, the others kept. Named
+/// after [`Output`]'s variants; a test checks that every variant has its method.
 macro_rules! output_switches {
     ($($method:ident => $output:ident,)*) => {
         impl Builder {
@@ -126,8 +126,20 @@ output_switches! {
     types => Types,
     receiver => Receiver,
     sender => Sender,
-    client => Client,
-    mock => Mock,
+    ws_client => WsClient,
+    ws_mock => WsMock,
+}
+
+impl Builder {
+    /// The websocket client's switch by its old name: [`Builder::ws_client`].
+    pub fn client(self, on: bool) -> Self {
+        self.ws_client(on)
+    }
+
+    /// The websocket mock's switch by its old name: [`Builder::ws_mock`].
+    pub fn mock(self, on: bool) -> Self {
+        self.ws_mock(on)
+    }
 }
 
 impl Builder {
@@ -234,11 +246,14 @@ mod tests {
     #[test]
     fn every_output_has_its_switch() {
         assert_eq!(SWITCHES, Output::ALL);
-        let builder = configure().client(false).mock(false).receiver(true);
+        let builder = configure().ws_client(false).ws_mock(false).receiver(true);
         assert_eq!(
             builder.settings.outputs,
             Outputs::only([Output::Types, Output::Receiver, Output::Sender])
         );
+        // The old names of the websocket switches still turn the same outputs.
+        let old = configure().client(false).mock(false).receiver(true);
+        assert_eq!(old.settings.outputs, builder.settings.outputs);
     }
 
     /// An output without the types it uses would compile to a module holding nothing; the

@@ -62,7 +62,7 @@ pub fn generate(
     let title = &api.info.title;
     if settings.outputs.includes(Output::Types) {
         files.push(format::items_file(
-            "types.rs",
+            &file(Output::Types),
             &format!("Types of {title}: message payloads, headers and component schemas."),
             space.types.len(),
             || types::imports(space, &types::Paths::for_space(space)),
@@ -73,45 +73,45 @@ pub fn generate(
                     .collect::<Vec<_>>()
             },
         )?);
-        modules.push("types");
+        modules.push(Output::Types);
     }
     let endpoints = asyncgen_ir::webhook::endpoints(api);
     let names = webhook::Names::all(api, space, &endpoints);
     let webhooks = !names.is_empty();
     if webhooks && settings.outputs.includes(Output::Receiver) {
         files.push(format::file(
-            "receiver.rs",
+            &file(Output::Receiver),
             &format!("Webhook receiver of {title}: handler traits and verified routes."),
             receiver::tokens(api, space, &names),
         )?);
-        modules.push("receiver");
+        modules.push(Output::Receiver);
     }
     if webhooks && settings.outputs.includes(Output::Sender) {
         files.push(format::file(
-            "sender.rs",
+            &file(Output::Sender),
             &format!("Webhook sender of {title}: posts signed events as the provider does."),
             sender::tokens(space, &names),
         )?);
-        modules.push("sender");
+        modules.push(Output::Sender);
     }
     let sockets = asyncgen_ir::socket::sockets(api);
     let socket_names = socket::SocketNames::all(api, space, &sockets);
     let websockets = !socket_names.is_empty();
-    if websockets && settings.outputs.includes(Output::Client) {
+    if websockets && settings.outputs.includes(Output::WsClient) {
         files.push(format::file(
-            "client.rs",
+            &file(Output::WsClient),
             &format!("Websocket client of {title}: typed subscriptions and events, supervised connection."),
             client::tokens(api, &socket_names),
         )?);
-        modules.push("client");
+        modules.push(Output::WsClient);
     }
-    if websockets && settings.outputs.includes(Output::Mock) {
+    if websockets && settings.outputs.includes(Output::WsMock) {
         files.push(format::file(
-            "mock.rs",
+            &file(Output::WsMock),
             &format!("Mock websocket server of {title}: answers subscriptions, publishes events, injects faults."),
             mock::tokens(api, &socket_names),
         )?);
-        modules.push("mock");
+        modules.push(Output::WsMock);
     }
     let about = format!(
         "Generated from the AsyncAPI document \"{title}\" {}.",
@@ -123,4 +123,9 @@ pub fn generate(
         format::module_root(&modules),
     )?);
     Ok(files)
+}
+
+/// The file an output generates, relative to the output directory.
+fn file(output: Output) -> String {
+    format!("{}.rs", output.module())
 }

@@ -226,7 +226,7 @@ fn client(args: &PackageArgs) -> Result<(PathBuf, String), Failure> {
     let settings = settings(
         args,
         "client",
-        &[Output::Types, Output::Client, Output::Mock],
+        &[Output::Types, Output::WsClient, Output::WsMock],
     )?;
     let run = generate(args, &settings)?;
     let Some(socket) = run.sockets.first().cloned() else {

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use asyncgen_codegen::{HEADER, OPTIONS};
 
 const DIALPAD: &str = "specs/dialpad/webhooks.yml";
+const WEBSOCKET: &str = "specs/voipbin/websocket.yml";
 const INVALID: &str = "tests/fixtures/malformed/unresolved-ref-local-pointer.yml";
 
 fn repo_root() -> PathBuf {
@@ -447,6 +448,37 @@ fn an_output_without_its_prerequisites_is_a_usage_error() {
     ]);
     expect_exit(&out, 0, "generate --only types,receiver");
     assert_eq!(files_in(&dir), ["mod.rs", "receiver.rs", "types.rs"]);
+}
+
+/// The websocket outputs are `ws-client` and `ws-mock`, so other protocols' clients can join;
+/// their old names still work, and both spellings write the same files under the same names.
+#[test]
+fn websocket_outputs_answer_to_their_names_and_old_names() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut generated = Vec::new();
+    for only in ["types,ws-client,ws-mock", "types,client,mock"] {
+        let dir = tmp.path().join(only.replace(',', "-"));
+        let dir_arg = dir.to_str().expect("UTF-8 temp path");
+        let out = asyncgen(&["generate", WEBSOCKET, "-o", dir_arg, "--only", only]);
+        expect_exit(&out, 0, &format!("generate --only {only}"));
+        assert_eq!(
+            files_in(&dir),
+            ["client.rs", "mock.rs", "mod.rs", "types.rs"],
+            "--only {only}"
+        );
+        generated.push(
+            files_in(&dir)
+                .iter()
+                .map(|f| fs::read_to_string(dir.join(f)).expect("read"))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(generated[0], generated[1]);
+    let help = stdout(&asyncgen(&["generate", "--help"]));
+    assert!(
+        help.contains("- ws-client:") && help.contains("- ws-mock:"),
+        "{help}"
+    );
 }
 
 /// The options are declared once; this proves each one reaches the help of every command that

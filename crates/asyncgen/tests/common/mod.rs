@@ -74,7 +74,7 @@ pub fn scaffold_and_build(kind: &str, spec: &str, name: &str) -> (tempfile::Temp
     let only = if kind == "receiver" {
         "types,receiver"
     } else {
-        "types,client,mock"
+        "types,ws-client,ws-mock"
     };
     check_and_build(&package, &spec_copy, &["--only", only], spec);
     (dir, package_target_dir().join("debug").join(name))
@@ -92,8 +92,9 @@ pub fn check_and_build(package: &Path, spec_copy: &str, flags: &[&str], what: &s
         .expect("run asyncgen check");
     assert!(
         check.status.success(),
-        "{what}: the scaffolded package's generated code is stale:\n{}",
-        String::from_utf8_lossy(&check.stdout)
+        "{what}: the scaffolded package's generated code is stale:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
     );
     std::fs::copy(repo_root().join("Cargo.lock"), package.join("Cargo.lock")).expect("lock");
 
