@@ -6,7 +6,7 @@
 #
 # One binary, bench/ws-client (a standalone package), run once per measurement in one of two modes,
 # each in a fresh process so that peak RSS is per mode:
-#   generated  the client `asyncgen generate specs/voipbin/websocket.yml --only types,client,mock`
+#   generated  the client `asyncgen generate specs/voipbin/websocket.yml --only types,ws-client,ws-mock`
 #              writes: `Client::connect_with(Client::config(url))` with event_capacity 65536,
 #              `subscribe([Topic::customer("abc123").all()])`, then `events.recv()` in a loop
 #   baseline   tokio-tungstenite 0.30 by hand: `connect_async`, the subscribe JSON, wait for the
@@ -78,7 +78,7 @@ say "building asyncgen (release)"
 asyncgen="$target/asyncgen"
 [ -x "$asyncgen" ] || die "no binary at $asyncgen"
 say "generating the VoIPBIN client and mock into ${package#"$root/"}/src/api/"
-"$asyncgen" generate "$root/specs/voipbin/websocket.yml" -o "$package/src/api" --only types,client,mock \
+"$asyncgen" generate "$root/specs/voipbin/websocket.yml" -o "$package/src/api" --only types,ws-client,ws-mock \
     >"$work/generate.log" 2>&1 || die "asyncgen generate failed: $(head -c 2000 "$work/generate.log")"
 say "building the bench (release)"
 (cd "$package" && timeout "$build_limit" cargo build --release -q >"$work/build.log" 2>&1) \

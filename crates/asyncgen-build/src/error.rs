@@ -1,6 +1,9 @@
 //! Why a build-script run failed, worded for cargo's output.
 
+use std::collections::BTreeSet;
 use std::fmt;
+
+use asyncgen_options::{Output, OutputsError};
 use std::path::PathBuf;
 
 /// Why [`Builder::compile`](crate::Builder::compile) failed.
@@ -57,6 +60,10 @@ pub enum Error {
          (Builder::name)"
     )]
     InvalidName { name: String },
+    /// Outputs asked for without the outputs they need (or none at all): the module would
+    /// lack what it refers to.
+    #[error("{}", outputs_message(.0))]
+    Outputs(asyncgen_options::OutputsError),
     /// The output directory's path cannot be written into a `#[path]` attribute.
     #[error("the output directory {} is not valid UTF-8", path.display())]
     NonUtf8Path { path: PathBuf },
@@ -72,6 +79,26 @@ pub enum Error {
     #[cfg(feature = "embedded")]
     #[error(transparent)]
     Output(#[from] asyncgen_codegen::output::OutputError),
+}
+
+/// The outputs error in the builder's terms: what to pass to `Builder::outputs`.
+fn outputs_message(e: &asyncgen_options::OutputsError) -> String {
+    let variants = |outputs: &BTreeSet<Output>| {
+        let variants: Vec<String> = outputs.iter().map(|o| format!("Output::{o:?}")).collect();
+        variants.join(", ")
+    };
+    match e {
+        OutputsError::MissingPrerequisites { asked, missing, .. } => format!(
+            "the outputs `{}` need `{}`: use `.outputs([{}])`",
+            Output::names(asked),
+            Output::names(missing),
+            variants(&e.completed())
+        ),
+        OutputsError::Empty => "no output asked for: name at least one in `.outputs([...])`, or \
+                                leave the default (every output that applies)"
+            .to_owned(),
+        _ => e.to_string(),
+    }
 }
 
 impl fmt::Debug for Error {

@@ -7,7 +7,7 @@
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     asyncgen_build::configure()
 //!         .receiver(true)
-//!         .client(false)
+//!         .ws_client(false)
 //!         .compile("specs/dialer-cx/webhooks.yml")?;
 //!     Ok(())
 //! }
@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Every option of `asyncgen generate` is a method of [`Builder`], declared once in
-//! `asyncgen-codegen` for both. A build writes `$OUT_DIR/asyncgen/NAME/` (the same files the CLI
+//! `asyncgen-options` for both. A build writes `$OUT_DIR/asyncgen/NAME/` (the same files the CLI
 //! writes, only those whose content changed) and `$OUT_DIR/asyncgen/NAME.rs`, which
 //! `include_spec!("NAME")` includes; it prints `cargo:rerun-if-changed` for the document and
 //! every file it references, so cargo reruns the script when, and only when, one of them
@@ -84,7 +84,7 @@ impl Default for Builder {
     }
 }
 
-/// One setter per generation option, forwarded from the declaration in `asyncgen-codegen`, so
+/// One setter per generation option, forwarded from the declaration in `asyncgen-options`, so
 /// the builder cannot miss an option the CLI has.
 macro_rules! forward_options {
     ($($(#[doc = $doc:literal])+ $field:ident: $ty:ty;)*) => {
@@ -101,8 +101,8 @@ macro_rules! forward_options {
 }
 asyncgen_options::for_each_option!(forward_options);
 
-/// `receiver(true)`, `client(false)`, ...: one output on or off, the others kept. Named after
-/// [`Output`]'s variants; a test checks that every variant has its method.
+/// `receiver(true)`, `ws_client(false)`, ...: one output on or off, the others kept. Named
+/// after [`Output`]'s variants; a test checks that every variant has its method.
 macro_rules! output_switches {
     ($($method:ident => $output:ident,)*) => {
         impl Builder {
@@ -126,8 +126,20 @@ output_switches! {
     types => Types,
     receiver => Receiver,
     sender => Sender,
-    client => Client,
-    mock => Mock,
+    ws_client => WsClient,
+    ws_mock => WsMock,
+}
+
+impl Builder {
+    /// The websocket client's switch by its old name: [`Builder::ws_client`].
+    pub fn client(self, on: bool) -> Self {
+        self.ws_client(on)
+    }
+
+    /// The websocket mock's switch by its old name: [`Builder::ws_mock`].
+    pub fn mock(self, on: bool) -> Self {
+        self.ws_mock(on)
+    }
 }
 
 impl Builder {
@@ -176,6 +188,8 @@ impl Builder {
     /// without it, the `asyncgen` binary of the same version does, named by the `ASYNCGEN`
     /// environment variable or found on `PATH`.
     pub fn compile(&self, spec: impl AsRef<Path>) -> Result<Generated, Error> {
+        // Before anything is read or run, so both modes refuse it alike.
+        self.settings.outputs.check().map_err(Error::Outputs)?;
         let spec = spec.as_ref();
         let name = match &self.name {
             Some(name) => name.clone(),
@@ -232,11 +246,38 @@ mod tests {
     #[test]
     fn every_output_has_its_switch() {
         assert_eq!(SWITCHES, Output::ALL);
-        let builder = configure().client(false).mock(false).receiver(true);
+        let builder = configure().ws_client(false).ws_mock(false).receiver(true);
         assert_eq!(
             builder.settings.outputs,
             Outputs::only([Output::Types, Output::Receiver, Output::Sender])
         );
+        // The old names of the websocket switches still turn the same outputs.
+        let old = configure().client(false).mock(false).receiver(true);
+        assert_eq!(old.settings.outputs, builder.settings.outputs);
+    }
+
+    /// An output without the types it uses would compile to a module holding nothing; the
+    /// build fails instead, before reading the document, saying what to ask for.
+    #[test]
+    fn outputs_without_their_prerequisites_fail_the_build() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = configure()
+            .outputs([Output::Receiver])
+            .out_dir(dir.path())
+            .emit_rerun_if_changed(false)
+            .compile("no-such-document.yml")
+            .expect_err("receiver without types");
+        assert_eq!(
+            err.to_string(),
+            "the outputs `receiver` need `types`: use `.outputs([Output::Types, Output::Receiver])`"
+        );
+        assert!(!dir.path().join("asyncgen").exists());
+        let err = configure()
+            .types(false)
+            .out_dir(dir.path())
+            .compile("no-such-document.yml")
+            .expect_err("everything but types");
+        assert!(matches!(err, Error::Outputs(_)), "{err}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::{GenerateError, GeneratedFile};
+use crate::{GenerateError, GeneratedFile, Output};
 
 /// The first line of every generated file; tools (and reviewers) recognise it.
 pub const HEADER: &str =
@@ -148,12 +148,15 @@ fn separate_items(code: &str) -> String {
 /// Deprecated schemas become `#[deprecated]` types, and the code derives write for them
 /// (serde's, schemars') refers to them: the lint is allowed inside the generated modules only,
 /// so a user's own use of a deprecated type still warns.
-pub fn module_root(modules: &[&str]) -> TokenStream {
-    let idents: Vec<_> = modules.iter().map(|m| format_ident!("{}", m)).collect();
+pub fn module_root(modules: &[Output]) -> TokenStream {
+    let idents: Vec<_> = modules
+        .iter()
+        .map(|m| format_ident!("{}", m.module()))
+        .collect();
     // Only the types are re-exported: the receiver's and sender's items are named per endpoint
     // (`receiver::WebhookHandler`, `sender::WebhookSender`) and would collide with a schema of
     // the same name in a glob.
-    let types = modules.contains(&"types").then(|| {
+    let types = modules.contains(&Output::Types).then(|| {
         quote!(
             pub use types::*;
         )

@@ -22,7 +22,9 @@ pub use webhook::{EndpointSummary, SecuritySummary};
 
 #[cfg(feature = "cli")]
 pub use asyncgen_options::SettingsArgs;
-pub use asyncgen_options::{OPTIONS, OptionInfo, Output, Outputs, Settings, for_each_option};
+pub use asyncgen_options::{
+    OPTIONS, OptionInfo, Output, Outputs, OutputsError, Settings, for_each_option,
+};
 pub use format::HEADER;
 
 use asyncgen_ir::Api;
@@ -41,22 +43,28 @@ pub enum GenerateError {
     /// The generated code did not parse back as Rust: a bug in a generator, never the user's.
     #[error("internal error: generated `{file}` is not valid Rust ({message}); please report this")]
     Unparsable { file: String, message: String },
+    /// Outputs asked for without the outputs they need: generating them would leave a module
+    /// without what it refers to, or nothing at all.
+    #[error(transparent)]
+    Outputs(#[from] OutputsError),
 }
 
 /// Every file of the module for `api`, formatted, with the `@generated` header: from its type
-/// space and protocol views as [`asyncgen_ir::views::build`] makes them.
+/// space and protocol views as [`asyncgen_ir::views::build`] makes them. Refuses outputs asked
+/// for without their prerequisites ([`Outputs::check`]) rather than leaving them out.
 pub fn generate(
     api: &Api,
     space: &TypeSpace,
     views: &Views,
     settings: &Settings,
 ) -> Result<Vec<GeneratedFile>, GenerateError> {
+    settings.outputs.check()?;
     let mut files = Vec::new();
     let mut modules = Vec::new();
     let title = &api.info.title;
     if settings.outputs.includes(Output::Types) {
         files.push(format::items_file(
-            "types.rs",
+            &file(Output::Types),
             &format!("Types of {title}: message payloads, headers and component schemas."),
             space.types.len(),
             || types::imports(space, &types::Paths::for_space(space)),
@@ -67,44 +75,43 @@ pub fn generate(
                     .collect::<Vec<_>>()
             },
         )?);
-        modules.push("types");
+        modules.push(Output::Types);
     }
     let names = webhook::Names::all(api, space, &views.endpoints);
-    // The receiver and sender use the types, so they need that module too.
-    let webhooks = !names.is_empty() && modules.contains(&"types");
+    let webhooks = !names.is_empty();
     if webhooks && settings.outputs.includes(Output::Receiver) {
         files.push(format::file(
-            "receiver.rs",
+            &file(Output::Receiver),
             &format!("Webhook receiver of {title}: handler traits and verified routes."),
             receiver::tokens(api, space, &names),
         )?);
-        modules.push("receiver");
+        modules.push(Output::Receiver);
     }
     if webhooks && settings.outputs.includes(Output::Sender) {
         files.push(format::file(
-            "sender.rs",
+            &file(Output::Sender),
             &format!("Webhook sender of {title}: posts signed events as the provider does."),
             sender::tokens(space, &names),
         )?);
-        modules.push("sender");
+        modules.push(Output::Sender);
     }
     let socket_names = socket::SocketNames::all(api, space, &views.sockets);
-    let websockets = !socket_names.is_empty() && modules.contains(&"types");
-    if websockets && settings.outputs.includes(Output::Client) {
+    let websockets = !socket_names.is_empty();
+    if websockets && settings.outputs.includes(Output::WsClient) {
         files.push(format::file(
-            "client.rs",
+            &file(Output::WsClient),
             &format!("Websocket client of {title}: typed subscriptions and events, supervised connection."),
             client::tokens(api, &socket_names),
         )?);
-        modules.push("client");
+        modules.push(Output::WsClient);
     }
-    if websockets && settings.outputs.includes(Output::Mock) {
+    if websockets && settings.outputs.includes(Output::WsMock) {
         files.push(format::file(
-            "mock.rs",
+            &file(Output::WsMock),
             &format!("Mock websocket server of {title}: answers subscriptions, publishes events, injects faults."),
             mock::tokens(api, &socket_names),
         )?);
-        modules.push("mock");
+        modules.push(Output::WsMock);
     }
     let about = format!(
         "Generated from the AsyncAPI document \"{title}\" {}.",
@@ -116,4 +123,9 @@ pub fn generate(
         format::module_root(&modules),
     )?);
     Ok(files)
+}
+
+/// The file an output generates, relative to the output directory.
+fn file(output: Output) -> String {
+    format!("{}.rs", output.module())
 }

@@ -160,8 +160,9 @@ fn endpoint_diagnostics(ws: &Workspace, endpoints: &[&Endpoint]) -> Vec<Diagnost
     out
 }
 
-/// Runs the pipeline on the document at `spec`.
+/// Runs the pipeline on the document at `spec`. Outputs asked for without their prerequisites are refused before the document is read.
 pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
+    settings.outputs.check()?;
     let options = asyncgen_spec::LoadOptions {
         strict: settings.strict,
     };

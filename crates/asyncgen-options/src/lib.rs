@@ -14,48 +14,138 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::str::FromStr;
 
-/// One generated output: a module of the generated directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[non_exhaustive]
-pub enum Output {
+/// Declares the outputs once: each variant with its doc (the rustdoc and the `--only` help),
+/// its name, the module it generates, and the names it was known by before, which are still
+/// accepted. From that come [`Output`], [`Output::ALL`], the names, [`FromStr`] and, behind
+/// the `cli` feature, the `clap` values of `--only`.
+macro_rules! outputs {
+    ($(
+        $(#[doc = $doc:literal])+
+        $variant:ident = $name:literal, module $module:literal $(, alias $alias:literal)*;
+    )*) => {
+        /// One generated output: a module of the generated directory.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Output {
+            $($(#[doc = $doc])+ $variant,)*
+        }
+
+        impl Output {
+            /// Every output, in generation order.
+            pub const ALL: &'static [Output] = &[$(Output::$variant),*];
+
+            /// The output's name: its `--only` value, and the feature of `asyncgen-runtime` its
+            /// module calls (types aside, which need only serde).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Output::$variant => $name,)*
+                }
+            }
+
+            /// The module it generates (`client` → `client.rs`): the file names predate the
+            /// protocol prefixes of the names, and stay so that existing code keeps compiling.
+            pub fn module(self) -> &'static str {
+                match self {
+                    $(Output::$variant => $module,)*
+                }
+            }
+
+            /// Earlier names of the output, still accepted wherever a name is.
+            pub fn aliases(self) -> &'static [&'static str] {
+                match self {
+                    $(Output::$variant => &[$($alias),*],)*
+                }
+            }
+
+            /// The doc's first paragraph on one line, without its final period, as clap shows a
+            /// derived value's doc.
+            #[cfg(feature = "cli")]
+            fn help(self) -> &'static str {
+                let doc = match self {
+                    $(Output::$variant => concat!($($doc),+),)*
+                };
+                doc.trim().trim_end_matches('.')
+            }
+        }
+    };
+}
+
+outputs! {
     /// Message payloads, headers and component schemas as serde types.
-    Types,
+    Types = "types", module "types";
     /// A webhook receiver (axum, via `asyncgen-runtime`) for each HTTP server the described
     /// application sends to: a handler trait and a verified, dispatching route.
-    Receiver,
+    Receiver = "receiver", module "receiver";
     /// The provider's side of each webhook endpoint: a typed client that signs and posts
     /// events as the provider does, to exercise a receiver without the provider.
-    Sender,
+    Sender = "sender", module "sender";
     /// A typed websocket client (tokio-tungstenite, via `asyncgen-runtime`) for each websocket
     /// server: subscriptions with typed topics, typed events, reconnection with the spec's
     /// backoff, heartbeats and token refresh.
-    Client,
+    WsClient = "ws-client", module "client", alias "client";
     /// The server's side of each websocket: a mock server that answers subscriptions,
     /// publishes events to matching topics and injects faults, to exercise a client without
     /// the provider.
-    Mock,
+    WsMock = "ws-mock", module "mock", alias "mock";
+}
+
+/// A name that is no output's, nor an alias of one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown output `{0}`: expected one of {names}", names = Output::names(Output::ALL))]
+pub struct UnknownOutput(pub String);
+
+impl FromStr for Output {
+    type Err = UnknownOutput;
+
+    /// An output by its name or one of its aliases (`ws-client` or `client`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Output::ALL
+            .iter()
+            .copied()
+            .find(|o| o.name() == s || o.aliases().contains(&s))
+            .ok_or_else(|| UnknownOutput(s.to_owned()))
+    }
+}
+
+#[cfg(feature = "cli")]
+impl clap::ValueEnum for Output {
+    fn value_variants<'a>() -> &'a [Self] {
+        Output::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(self.name())
+            .aliases(self.aliases().iter().copied())
+            .help(self.help());
+        Some(value)
+    }
 }
 
 impl Output {
-    /// Every output, in generation order.
-    pub const ALL: &'static [Output] = &[
-        Output::Types,
-        Output::Receiver,
-        Output::Sender,
-        Output::Client,
-        Output::Mock,
-    ];
+    /// Output names as `--only` takes them: `types,receiver`.
+    pub fn names<'a>(outputs: impl IntoIterator<Item = &'a Output>) -> String {
+        let names: Vec<&str> = outputs.into_iter().map(|o| o.name()).collect();
+        names.join(",")
+    }
 
-    /// The output's name: its CLI value and the module it generates (`types` → `types.rs`).
-    pub fn name(self) -> &'static str {
+    /// The feature of `asyncgen-runtime` the generated module calls; `None` for the types,
+    /// which need only serde.
+    pub fn runtime_feature(self) -> Option<&'static str> {
+        // The runtime's features are named as the outputs are.
+        (self != Output::Types).then(|| self.name())
+    }
+
+    /// The outputs this one cannot be generated without: the table every entry point checks a
+    /// request against ([`Outputs::check`]), so a generator never finds a module it uses
+    /// missing. Receivers, senders, clients and mocks all name the types module's types.
+    pub fn requires(self) -> &'static [Output] {
         match self {
-            Output::Types => "types",
-            Output::Receiver => "receiver",
-            Output::Sender => "sender",
-            Output::Client => "client",
-            Output::Mock => "mock",
+            Output::Types => &[],
+            Output::Receiver | Output::Sender | Output::WsClient | Output::WsMock => {
+                &[Output::Types]
+            }
         }
     }
 }
@@ -108,6 +198,100 @@ impl Outputs {
             Outputs::Only(set) => {
                 set.remove(&output);
             }
+        }
+    }
+
+    /// Whether every output asked for can be generated: each with its prerequisites
+    /// ([`Output::requires`]), and at least one, since a module with nothing but its root is
+    /// never what a caller wants. The CLI, the build-script builder and the generator all call
+    /// this before generating.
+    pub fn check(&self) -> Result<(), OutputsError> {
+        let Outputs::Only(asked) = self else {
+            return Ok(());
+        };
+        if asked.is_empty() {
+            return Err(OutputsError::Empty);
+        }
+        let mut complete = asked.clone();
+        // Prerequisites of prerequisites too, however deep the table grows.
+        let mut queue: Vec<Output> = asked.iter().copied().collect();
+        while let Some(output) = queue.pop() {
+            for &needed in output.requires() {
+                if complete.insert(needed) {
+                    queue.push(needed);
+                }
+            }
+        }
+        if complete.len() == asked.len() {
+            return Ok(());
+        }
+        Err(OutputsError::MissingPrerequisites {
+            asked: asked.clone(),
+            missing: complete.difference(asked).copied().collect(),
+        })
+    }
+}
+
+/// Why a set of outputs cannot be generated ([`Outputs::check`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputsError {
+    /// No output at all: the module would be an empty root.
+    #[error(
+        "no output asked for: name at least one of {}",
+        Output::names(Output::ALL)
+    )]
+    Empty,
+    /// Outputs asked for without an output they need.
+    #[error(
+        "`{}` needs `{}`: ask for `{}`",
+        Output::names(asked),
+        Output::names(missing),
+        Output::names(asked.union(missing))
+    )]
+    MissingPrerequisites {
+        /// The outputs asked for.
+        asked: BTreeSet<Output>,
+        /// What they need and was not asked for.
+        missing: BTreeSet<Output>,
+    },
+}
+
+impl OutputsError {
+    /// The outputs to ask for instead: those asked for and what they need, in generation
+    /// order. Empty for [`OutputsError::Empty`].
+    pub fn completed(&self) -> BTreeSet<Output> {
+        match self {
+            OutputsError::Empty => BTreeSet::new(),
+            OutputsError::MissingPrerequisites { asked, missing } => {
+                asked.union(missing).copied().collect()
+            }
+        }
+    }
+}
+
+impl OutputsError {
+    /// The error in the command line's terms: `` `--only receiver` needs `types`: use `--only
+    /// types,receiver` ``.
+    pub fn to_cli(&self) -> String {
+        // The flag as declared, so this message cannot name a flag the CLI does not have.
+        let flag = OPTIONS
+            .iter()
+            .find(|o| o.name == "outputs")
+            .map_or("only", |o| o.flag);
+        match self {
+            OutputsError::Empty => {
+                format!(
+                    "`--{flag}` needs at least one of {}",
+                    Output::names(Output::ALL)
+                )
+            }
+            OutputsError::MissingPrerequisites { asked, missing } => format!(
+                "`--{flag} {}` needs `{}`: use `--{flag} {}`",
+                Output::names(asked),
+                Output::names(missing),
+                Output::names(&self.completed())
+            ),
         }
     }
 }
@@ -353,17 +537,14 @@ impl ToArgs for Outputs {
     fn to_args(&self, flag: &str) -> Vec<String> {
         match self {
             Outputs::Applicable => Vec::new(),
-            Outputs::Only(set) => {
-                let names: Vec<&str> = set.iter().map(|o| o.name()).collect();
-                vec![format!("--{flag}={}", names.join(","))]
-            }
+            Outputs::Only(set) => vec![format!("--{flag}={}", Output::names(set))],
         }
     }
 }
 
 impl Settings {
     /// Turns one output on or off, keeping the others as they are: starting from the default
-    /// (every output that applies), `output(Output::Client, false)` keeps all the rest.
+    /// (every output that applies), `output(Output::WsClient, false)` keeps all the rest.
     pub fn output(&mut self, output: Output, on: bool) -> &mut Self {
         self.outputs.set(output, on);
         self
@@ -388,18 +569,92 @@ mod tests {
         settings.output(Output::Receiver, true);
         assert_eq!(settings.outputs, Outputs::Applicable);
         settings
-            .output(Output::Client, false)
-            .output(Output::Mock, false);
+            .output(Output::WsClient, false)
+            .output(Output::WsMock, false);
         assert_eq!(
             settings.outputs,
             Outputs::only([Output::Types, Output::Receiver, Output::Sender])
         );
-        settings.output(Output::Mock, true);
-        assert!(settings.outputs.includes(Output::Mock));
-        assert!(!settings.outputs.includes(Output::Client));
+        settings.output(Output::WsMock, true);
+        assert!(settings.outputs.includes(Output::WsMock));
+        assert!(!settings.outputs.includes(Output::WsClient));
         let mut only = Outputs::only([Output::Types]);
         only.set(Output::Types, false);
         assert_eq!(only, Outputs::only([]));
+    }
+
+    /// The websocket outputs were once `client` and `mock`; those names still work, and
+    /// every name and module is distinct, so a new protocol's outputs cannot shadow one.
+    #[test]
+    fn outputs_are_found_by_name_and_by_their_old_names() {
+        for &output in Output::ALL {
+            assert_eq!(output.name().parse(), Ok(output));
+        }
+        assert_eq!("client".parse(), Ok(Output::WsClient));
+        assert_eq!("mock".parse(), Ok(Output::WsMock));
+        assert_eq!("ws".parse::<Output>(), Err(UnknownOutput("ws".to_owned())));
+        let mut names = BTreeSet::new();
+        let mut modules = BTreeSet::new();
+        for &output in Output::ALL {
+            for name in std::iter::once(output.name()).chain(output.aliases().iter().copied()) {
+                assert!(names.insert(name), "`{name}` names two outputs");
+            }
+            assert!(modules.insert(output.module()), "{output}");
+        }
+    }
+
+    /// `--only` takes the old names too, and reads them as the outputs they were.
+    #[cfg(feature = "cli")]
+    #[test]
+    fn the_cli_takes_the_old_output_names() {
+        use clap::Parser;
+
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: SettingsArgs,
+        }
+        let parsed = Cli::try_parse_from(["asyncgen", "--only", "types,client,mock"])
+            .expect("old names parse");
+        assert_eq!(
+            parsed.settings.settings().outputs,
+            Outputs::only([Output::Types, Output::WsClient, Output::WsMock])
+        );
+    }
+
+    #[test]
+    fn outputs_are_checked_against_what_they_require() {
+        assert_eq!(Outputs::Applicable.check(), Ok(()));
+        assert_eq!(Outputs::only([Output::Types]).check(), Ok(()));
+        assert_eq!(
+            Outputs::only([Output::Types, Output::WsClient]).check(),
+            Ok(())
+        );
+        assert_eq!(Outputs::only([]).check(), Err(OutputsError::Empty));
+        let err = Outputs::only([Output::WsMock, Output::Receiver])
+            .check()
+            .expect_err("no types");
+        assert_eq!(
+            err.completed(),
+            BTreeSet::from([Output::Types, Output::Receiver, Output::WsMock])
+        );
+        assert_eq!(
+            err.to_string(),
+            "`receiver,ws-mock` needs `types`: ask for `types,receiver,ws-mock`"
+        );
+        assert_eq!(
+            err.to_cli(),
+            "`--only receiver,ws-mock` needs `types`: use `--only types,receiver,ws-mock`"
+        );
+        // Whatever an output requires is itself complete, so the advice is never refused.
+        for &output in Output::ALL {
+            let asked = Outputs::only([output]);
+            let advice = match asked.check() {
+                Ok(()) => continue,
+                Err(e) => e.completed(),
+            };
+            assert_eq!(Outputs::Only(advice).check(), Ok(()), "{output}");
+        }
     }
 
     #[test]
@@ -431,10 +686,10 @@ mod tests {
         for case in [
             Settings::default(),
             settings.derive_json_schema(true).clone(),
-            settings.output(Output::Mock, false).clone(),
+            settings.output(Output::WsMock, false).clone(),
             settings
                 .strict(true)
-                .outputs(Outputs::only([Output::Client]))
+                .outputs(Outputs::only([Output::WsClient]))
                 .clone(),
         ] {
             let args = std::iter::once("asyncgen".to_owned()).chain(case.to_args());

@@ -36,8 +36,9 @@ pub struct GenerateArgs {
 
 /// Writes the generated module into the output directory, touching only what changed.
 pub fn generate(args: &GenerateArgs) -> ExitCode {
-    let Some(run) = regenerate(args) else {
-        return ExitCode::from(1);
+    let run = match regenerate(args, "generate") {
+        Ok(run) => run,
+        Err(code) => return code,
     };
     match output::write(&args.out_dir, &run.files) {
         Ok(report) => {
@@ -54,8 +55,9 @@ pub fn generate(args: &GenerateArgs) -> ExitCode {
 /// Regenerates in memory and compares with the output directory: exit 0 when fresh, 1 with
 /// the diffs when anything differs, is missing or is left over.
 pub fn check(args: &GenerateArgs) -> ExitCode {
-    let Some(run) = regenerate(args) else {
-        return ExitCode::from(1);
+    let run = match regenerate(args, "check") {
+        Ok(run) => run,
+        Err(code) => return code,
     };
     let dir = args.out_dir.display();
     match output::check(&args.out_dir, &run.files) {
@@ -78,15 +80,19 @@ pub fn check(args: &GenerateArgs) -> ExitCode {
     }
 }
 
-/// Runs the pipeline and prints its diagnostics; `None` when the document has errors (or the
-/// generator failed), in which case nothing may be written.
-fn regenerate(args: &GenerateArgs) -> Option<Run> {
+/// Runs the pipeline and prints its diagnostics; the exit code instead when the settings are
+/// a usage error (2) or the document has errors or the generator failed (1), in which case
+/// nothing may be written.
+fn regenerate(args: &GenerateArgs, command: &str) -> Result<Run, ExitCode> {
     let settings = args.settings.settings();
+    if let Err(e) = settings.outputs.check() {
+        return Err(crate::usage_error(&[command], &e.to_cli()));
+    }
     let run = match pipeline::run(&args.spec, &settings) {
         Ok(run) => run,
         Err(e) => {
             status(&format!("error: {e}"));
-            return None;
+            return Err(ExitCode::from(1));
         }
     };
     if args.cargo_directives {
@@ -101,7 +107,11 @@ fn regenerate(args: &GenerateArgs) -> Option<Run> {
         let mut stderr = std::io::stderr().lock();
         let _ = stderr.write_all(run.render().as_bytes());
     }
-    run.ok().then_some(run)
+    if run.ok() {
+        Ok(run)
+    } else {
+        Err(ExitCode::from(1))
+    }
 }
 
 /// `wrote 2 files to DIR (1 unchanged)`, with `, N removed` when stale files went.

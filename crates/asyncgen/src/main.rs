@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 mod generate;
 mod scaffold;
@@ -56,6 +56,9 @@ enum Command {
     },
 }
 
+/// The loader's one setting, for the commands that generate nothing (`validate`, `inspect`);
+/// those that generate take every generation option instead (`SettingsArgs`, declared in
+/// `asyncgen-options`), `--strict` among them.
 #[derive(Debug, Args)]
 struct LoadArgs {
     /// Treat warnings (unexpected or misplaced fields, ...) as errors.
@@ -128,6 +131,24 @@ fn inspect(spec: &std::path::Path, options: &asyncgen_spec::LoadOptions, json: b
         print!("{}", asyncgen_ir::inspect::render(&report));
     }
     ExitCode::SUCCESS
+}
+
+/// Reports a usage error found after parsing (flags that parse but do not go together) the way
+/// clap reports its own, with the subcommand's usage line and exit code 2, so scripts cannot
+/// tell the two apart.
+pub(crate) fn usage_error(subcommand: &[&str], message: &str) -> ExitCode {
+    let mut command = Cli::command();
+    // Gives every subcommand its full name (`asyncgen generate`) for the usage line.
+    command.build();
+    for name in subcommand {
+        let Some(sub) = command.find_subcommand(name).cloned() else {
+            break;
+        };
+        command = sub;
+    }
+    let error = command.error(clap::error::ErrorKind::ArgumentConflict, message);
+    let _ = error.print();
+    ExitCode::from(2)
 }
 
 fn main() -> ExitCode {

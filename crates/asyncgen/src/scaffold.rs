@@ -2,18 +2,17 @@
 //! around a module generated from the document, and written in one piece (the directory
 //! appears complete or not at all).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use asyncgen_codegen::output;
 use asyncgen_codegen::pipeline::Run;
-use asyncgen_codegen::{EndpointSummary, GeneratedFile, Output, Settings};
+use asyncgen_codegen::{EndpointSummary, GeneratedFile, Output, Outputs, Settings, SettingsArgs};
 use clap::{Args, Subcommand};
 use minijinja::{AutoEscape, Environment, context};
 
-use crate::LoadArgs;
 use crate::generate::status;
 
 #[derive(Debug, Subcommand)]
@@ -41,8 +40,10 @@ pub struct PackageArgs {
     /// The package name (default: the output directory's name).
     #[arg(long)]
     name: Option<String>,
-    #[command(flatten)]
-    load: LoadArgs,
+    /// The same flags as `generate`, so the package's code can be generated however the
+    /// module alone can; `--only` may add outputs to those the package runs, not drop them.
+    #[command(flatten, next_help_heading = "Generation options")]
+    settings: SettingsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +111,10 @@ const CLIENT: Templates = &[
 ];
 
 pub fn scaffold(command: &Scaffold) -> ExitCode {
+    let kind = match command {
+        Scaffold::Receiver(_) => "receiver",
+        Scaffold::Client(_) => "client",
+    };
     let outcome = match command {
         Scaffold::Receiver(args) => receiver(args).map(|path| {
             format!(
@@ -130,6 +135,7 @@ pub fn scaffold(command: &Scaffold) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Usage(m)) => crate::usage_error(&["scaffold", kind], &m),
         Err(Failure::Message(m)) => {
             status(&format!("error: {m}"));
             ExitCode::from(1)
@@ -140,6 +146,8 @@ pub fn scaffold(command: &Scaffold) -> ExitCode {
 enum Failure {
     /// The diagnostics are already printed.
     Reported,
+    /// Flags that parse but do not go together: exit 2, like clap's own usage errors.
+    Usage(String),
     Message(String),
 }
 
@@ -149,13 +157,42 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
-/// Generates `outputs` for the document, reporting its diagnostics.
-fn generate(args: &PackageArgs, outputs: &[Output]) -> Result<Run, Failure> {
+/// The settings of the flags given, with the outputs the package runs (`package`) unless
+/// `--only` names more; `--only` without them, or without their prerequisites, is a usage
+/// error.
+fn settings(args: &PackageArgs, kind: &str, package: &[Output]) -> Result<Settings, Failure> {
+    let mut settings = args.settings.settings();
+    match &settings.outputs {
+        Outputs::Only(asked) => {
+            let missing: BTreeSet<Output> = package
+                .iter()
+                .copied()
+                .filter(|o| !asked.contains(o))
+                .collect();
+            if !missing.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "`--only {}` leaves out `{}`, which the {kind} package runs: use `--only {}`",
+                    Output::names(asked),
+                    Output::names(&missing),
+                    Output::names(asked.union(&missing))
+                )));
+            }
+        }
+        _ => {
+            settings.outputs(Outputs::only(package.iter().copied()));
+        }
+    }
+    settings
+        .outputs
+        .check()
+        .map_err(|e| Failure::Usage(e.to_cli()))?;
+    Ok(settings)
+}
+
+/// Generates the document with `settings`, reporting its diagnostics.
+fn generate(args: &PackageArgs, settings: &Settings) -> Result<Run, Failure> {
     ensure_empty(&args.out_dir)?;
-    let mut settings = Settings::default();
-    settings.outputs(asyncgen_codegen::Outputs::only(outputs.iter().copied()));
-    settings.strict(args.load.strict);
-    let run = asyncgen_codegen::pipeline::run(&args.spec, &settings)?;
+    let run = asyncgen_codegen::pipeline::run(&args.spec, settings)?;
 
     if !run.diagnostics.is_empty() {
         let _ = std::io::stderr().lock().write_all(run.render().as_bytes());
@@ -168,7 +205,8 @@ fn generate(args: &PackageArgs, outputs: &[Output]) -> Result<Run, Failure> {
 
 fn receiver(receiver: &ReceiverArgs) -> Result<PathBuf, Failure> {
     let args = &receiver.package;
-    let run = generate(args, &[Output::Types, Output::Receiver])?;
+    let settings = settings(args, "receiver", &[Output::Types, Output::Receiver])?;
+    let run = generate(args, &settings)?;
     if run.endpoints.is_empty() {
         return Err(Failure::Message(format!(
             "{} describes no webhook endpoint: a receiver needs an `http` or `https` server on which the described application sends messages",
@@ -193,11 +231,13 @@ fn receiver(receiver: &ReceiverArgs) -> Result<PathBuf, Failure> {
         Some(n) => n.clone(),
         None => package_name(&args.out_dir, "webhook-receiver"),
     };
-    let runtime = runtime_dependency(args.runtime_path.as_deref(), &["receiver"])?;
+    let runtime = runtime_dependency(args.runtime_path.as_deref(), &settings)?;
     let title = run.title.clone();
     let secrets = secrets(&run.endpoints);
+    let (only, options) = regenerate_flags(&settings);
     let ctx = context! {
-        name, title, runtime, spec,
+        name, title, runtime, spec, only, options,
+        schemars => settings.derive_json_schema,
         endpoints => &run.endpoints,
         secrets,
         insecure_no_verification => receiver.insecure_no_verification,
@@ -207,7 +247,12 @@ fn receiver(receiver: &ReceiverArgs) -> Result<PathBuf, Failure> {
 
 /// The package's path and name.
 fn client(args: &PackageArgs) -> Result<(PathBuf, String), Failure> {
-    let run = generate(args, &[Output::Types, Output::Client, Output::Mock])?;
+    let settings = settings(
+        args,
+        "client",
+        &[Output::Types, Output::WsClient, Output::WsMock],
+    )?;
+    let run = generate(args, &settings)?;
     let Some(socket) = run.sockets.first().cloned() else {
         return Err(Failure::Message(format!(
             "{} describes no websocket: a client needs a `ws` or `wss` server",
@@ -226,7 +271,7 @@ fn client(args: &PackageArgs) -> Result<(PathBuf, String), Failure> {
         Some(n) => n.clone(),
         None => package_name(&args.out_dir, "websocket-client"),
     };
-    let runtime = runtime_dependency(args.runtime_path.as_deref(), &["ws-client", "ws-mock"])?;
+    let runtime = runtime_dependency(args.runtime_path.as_deref(), &settings)?;
     let url = socket
         .urls
         .first()
@@ -244,13 +289,29 @@ fn client(args: &PackageArgs) -> Result<(PathBuf, String), Failure> {
     // The package name is lowercase ASCII, digits and `-`.
     let token_env = format!("{}_TOKEN", name.replace('-', "_").to_ascii_uppercase());
 
+    let (only, options) = regenerate_flags(&settings);
     let ctx = context! {
-        name, spec, runtime, url, mock_path, token_env,
+        name, spec, runtime, url, mock_path, token_env, only, options,
+        schemars => settings.derive_json_schema,
         title => &run.title,
         socket,
     };
     let path = write_package(args, CLIENT, &ctx, run.files, spec_files)?;
     Ok((path, name))
+}
+
+/// What the package's README writes after `asyncgen generate SPEC -o src/api` to regenerate
+/// the same code: the outputs for `--only`, and the other options' flags (each with a leading
+/// space, none for the defaults).
+fn regenerate_flags(settings: &Settings) -> (String, String) {
+    let only = match &settings.outputs {
+        Outputs::Only(set) => Output::names(set),
+        _ => Output::names(Output::ALL),
+    };
+    let mut others = settings.clone();
+    others.outputs(Outputs::Applicable);
+    let options = others.to_args().iter().map(|a| format!(" {a}")).collect();
+    (only, options)
 }
 
 /// Renders `templates`, adds the generated module under `src/api/` and the document under
@@ -365,11 +426,17 @@ fn package_name(dir: &Path, fallback: &str) -> String {
     }
 }
 
-/// The `asyncgen-runtime` dependency as TOML: a path when given, else this release's version.
-fn runtime_dependency(path: Option<&Path>, features: &[&str]) -> Result<String, Failure> {
+/// The `asyncgen-runtime` dependency as TOML, with the feature of each output generated: a
+/// path when given, else this release's version.
+fn runtime_dependency(path: Option<&Path>, settings: &Settings) -> Result<String, Failure> {
+    let features: Vec<&str> = Output::ALL
+        .iter()
+        .filter(|o| settings.outputs.includes(**o))
+        .filter_map(|o| o.runtime_feature())
+        .collect();
     let features = format!(
         "default-features = false, features = {}",
-        serde_json::to_string(features)?
+        serde_json::to_string(&features)?
     );
     Ok(match path {
         Some(p) => {

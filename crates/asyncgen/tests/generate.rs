@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use asyncgen_codegen::{HEADER, OPTIONS};
 
 const DIALPAD: &str = "specs/dialpad/webhooks.yml";
+const WEBSOCKET: &str = "specs/voipbin/websocket.yml";
 const INVALID: &str = "tests/fixtures/malformed/unresolved-ref-local-pointer.yml";
 
 fn repo_root() -> PathBuf {
@@ -408,14 +409,90 @@ fn usage_errors_exit_2() {
     }
 }
 
-/// The options are declared once; this proves each one reaches both commands' help with its
-/// flag and its doc, so the CLI cannot lag behind the settings.
+/// An output asked for without the types it uses once wrote a module holding only `mod.rs`,
+/// and exited 0: now it is a usage error that says what to add, and nothing is written.
+#[test]
+fn an_output_without_its_prerequisites_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+    for (command, only, advice) in [
+        (
+            "generate",
+            "receiver",
+            "`--only receiver` needs `types`: use `--only types,receiver`",
+        ),
+        (
+            "check",
+            "sender,receiver",
+            "`--only receiver,sender` needs `types`: use `--only types,receiver,sender`",
+        ),
+    ] {
+        let out = asyncgen(&[command, DIALPAD, "-o", dir_arg, "--only", only]);
+        expect_exit(&out, 2, &format!("{command} --only {only}"));
+        assert!(
+            stderr(&out).contains(advice),
+            "wanted `{advice}`:\n{}",
+            stderr(&out)
+        );
+        assert!(!dir.exists(), "{command} --only {only} wrote {dir_arg}");
+    }
+    // With what it needs, the receiver is generated.
+    let out = asyncgen(&[
+        "generate",
+        DIALPAD,
+        "-o",
+        dir_arg,
+        "--only",
+        "types,receiver",
+    ]);
+    expect_exit(&out, 0, "generate --only types,receiver");
+    assert_eq!(files_in(&dir), ["mod.rs", "receiver.rs", "types.rs"]);
+}
+
+/// The websocket outputs are `ws-client` and `ws-mock`, so other protocols' clients can join;
+/// their old names still work, and both spellings write the same files under the same names.
+#[test]
+fn websocket_outputs_answer_to_their_names_and_old_names() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut generated = Vec::new();
+    for only in ["types,ws-client,ws-mock", "types,client,mock"] {
+        let dir = tmp.path().join(only.replace(',', "-"));
+        let dir_arg = dir.to_str().expect("UTF-8 temp path");
+        let out = asyncgen(&["generate", WEBSOCKET, "-o", dir_arg, "--only", only]);
+        expect_exit(&out, 0, &format!("generate --only {only}"));
+        assert_eq!(
+            files_in(&dir),
+            ["client.rs", "mock.rs", "mod.rs", "types.rs"],
+            "--only {only}"
+        );
+        generated.push(
+            files_in(&dir)
+                .iter()
+                .map(|f| fs::read_to_string(dir.join(f)).expect("read"))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(generated[0], generated[1]);
+    let help = stdout(&asyncgen(&["generate", "--help"]));
+    assert!(
+        help.contains("- ws-client:") && help.contains("- ws-mock:"),
+        "{help}"
+    );
+}
+
+/// The options are declared once; this proves each one reaches the help of every command that
+/// generates (`generate`, `check`, `scaffold`) with its flag and its doc, so the CLI cannot lag
+/// behind the settings.
 #[test]
 fn every_option_is_in_the_help_with_its_doc() {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!OPTIONS.is_empty());
-    for command in ["generate", "check"] {
-        let out = asyncgen(&[command, "--help"]);
+    // `scaffold` generates too, so it takes the same options (it once lacked some).
+    for command in ["generate", "check", "scaffold receiver", "scaffold client"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let out = asyncgen(&args);
         expect_exit(&out, 0, &format!("{command} --help"));
         let help = squash(&stdout(&out));
         for option in OPTIONS {

@@ -12,7 +12,8 @@
 mod common;
 
 use common::{
-    lines, package_target_dir, repo_root, scaffold_and_build, scaffold_and_build_with, spawn,
+    check_and_build, lines, package_target_dir, repo_root, scaffold_and_build,
+    scaffold_and_build_with, spawn,
 };
 
 use std::io::{BufRead, BufReader};
@@ -404,5 +405,69 @@ fn scaffold_client_refuses_a_document_without_websockets() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no websocket"));
+    assert!(!target.exists(), "nothing written");
+}
+
+/// `scaffold` takes the generation options `generate` takes (it once lacked
+/// `--derive-json-schema`; `generate.rs` checks its help lists every option):
+/// `--derive-json-schema` reaches the package's generated code, its dependencies and the
+/// regenerate command its README gives, so the package builds and `asyncgen check` with that
+/// command finds it fresh.
+#[test]
+fn scaffold_derives_json_schema_when_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let package = dir.path().join("schema-receiver");
+    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["scaffold", "receiver", "specs/dialpad/webhooks.yml", "-o"])
+        .arg(&package)
+        .arg("--runtime-path")
+        .arg(repo_root().join("crates/asyncgen-runtime"))
+        .arg("--derive-json-schema")
+        .current_dir(repo_root())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |file: &str| std::fs::read_to_string(package.join(file)).expect(file);
+    assert!(read("src/api/types.rs").contains("::schemars::JsonSchema"));
+    let regenerate =
+        "asyncgen generate spec/webhooks.yml -o src/api --only types,receiver --derive-json-schema";
+    assert!(
+        read("README.md").contains(regenerate),
+        "{}",
+        read("README.md")
+    );
+    check_and_build(
+        &package,
+        "spec/webhooks.yml",
+        &["--only", "types,receiver", "--derive-json-schema"],
+        "--derive-json-schema",
+    );
+}
+
+/// The package runs some outputs: `--only` may add to them, not drop them, and says what to
+/// add when it does.
+#[test]
+fn scaffold_only_must_keep_what_the_package_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("receiver");
+    let out = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
+        .args(["scaffold", "receiver", "specs/dialpad/webhooks.yml", "-o"])
+        .arg(&target)
+        .args(["--only", "sender"])
+        .current_dir(repo_root())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let advice = "`--only sender` leaves out `types,receiver`, which the receiver package runs: \
+                  use `--only types,receiver,sender`";
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(advice),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!target.exists(), "nothing written");
 }

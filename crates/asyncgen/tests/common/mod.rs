@@ -86,17 +86,27 @@ pub fn scaffold_and_build_with(
     let only = if kind == "receiver" {
         "types,receiver"
     } else {
-        "types,client,mock"
+        "types,ws-client,ws-mock"
     };
+    check_and_build(&package, &spec_copy, &["--only", only], spec);
+    (dir, package_target_dir().join("debug").join(name))
+}
+
+/// Runs `asyncgen check` in a scaffolded package with the flags its README gives (`flags`),
+/// which must find the generated code fresh, then builds the package with warnings denied.
+#[allow(dead_code)]
+pub fn check_and_build(package: &Path, spec_copy: &str, flags: &[&str], what: &str) {
     let check = Command::new(env!("CARGO_BIN_EXE_asyncgen"))
-        .args(["check", &spec_copy, "-o", "src/api", "--only", only])
-        .current_dir(&package)
+        .args(["check", spec_copy, "-o", "src/api"])
+        .args(flags)
+        .current_dir(package)
         .output()
         .expect("run asyncgen check");
     assert!(
         check.status.success(),
-        "{spec}: after cargo fmt, the scaffolded package's generated code is stale:\n{}",
-        String::from_utf8_lossy(&check.stdout)
+        "{what}: the scaffolded package's generated code is stale:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
     );
     std::fs::copy(repo_root().join("Cargo.lock"), package.join("Cargo.lock")).expect("lock");
 
@@ -104,15 +114,14 @@ pub fn scaffold_and_build_with(
         .args(["build", "--quiet"])
         .env("CARGO_TARGET_DIR", package_target_dir())
         .env("RUSTFLAGS", "-D warnings")
-        .current_dir(&package)
+        .current_dir(package)
         .output()
         .expect("run cargo");
     assert!(
         build.status.success(),
-        "{spec}: the scaffolded package does not build:\n{}",
+        "{what}: the scaffolded package does not build:\n{}",
         String::from_utf8_lossy(&build.stderr)
     );
-    (dir, package_target_dir().join("debug").join(name))
 }
 
 /// Lines a child process writes, as they come.
