@@ -90,7 +90,7 @@ impl Place {
         let mut pointer = self.origin.pointer.clone();
         for t in pointer_tail {
             pointer.push('/');
-            pointer.push_str(&t.replace('~', "~0").replace('/', "~1"));
+            pointer.push_str(&asyncgen_spec::Pointer::escape(t));
         }
         Place {
             name: format!("{}{}", self.name, type_name(suffix, "Value")),
@@ -1060,7 +1060,7 @@ impl<'a> Converter<'a> {
         let tokens = path
             .split('/')
             .skip(1)
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .map(|t| asyncgen_spec::Pointer::unescape(t).into_owned())
             .collect();
         Some(Rule::Equals {
             path: tokens,
