@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("dialpad_ws", "../specs/dialpad/websocket.yml"),
     ] {
         asyncgen_build::configure()
-            .mock(false)
+            .ws_mock(false)
             .name(name)
             .compile(spec)?;
     }

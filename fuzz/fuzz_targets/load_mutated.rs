@@ -274,7 +274,7 @@ fn nodes(doc: &Value) -> Vec<String> {
         match v {
             Value::Object(map) => {
                 for (k, child) in map.iter().rev() {
-                    let esc = k.replace('~', "~0").replace('/', "~1");
+                    let esc = asyncgen_spec::Pointer::escape(k);
                     stack.push((format!("{path}/{esc}"), child));
                 }
             }

@@ -572,9 +572,10 @@ fn string_enum(
 
 /// `path` (object keys from the root) as a JSON pointer.
 pub(crate) fn pointer(path: &[String]) -> String {
-    path.iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    let pointer = path
+        .iter()
+        .fold(asyncgen_spec::Pointer::root(), |p, t| p.push(t));
+    pointer.as_str().to_owned()
 }
 
 #[allow(clippy::too_many_arguments)]

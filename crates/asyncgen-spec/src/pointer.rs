@@ -28,17 +28,34 @@ impl Pointer {
     }
 
     pub fn push(&self, token: &str) -> Self {
+        let token = Pointer::escape(token);
         let mut s = String::with_capacity(self.0.len() + token.len() + 1);
         s.push_str(&self.0);
         s.push('/');
-        for c in token.chars() {
-            match c {
-                '~' => s.push_str("~0"),
-                '/' => s.push_str("~1"),
-                c => s.push(c),
-            }
-        }
+        s.push_str(&token);
         Pointer(s)
+    }
+
+    /// A reference token as written in a pointer (`a/b` → `a~1b`); borrowed unless it holds a
+    /// `~` or `/`. The one place that escapes, so every pointer in the workspace reads alike.
+    pub fn escape(token: &str) -> Cow<'_, str> {
+        if token.contains(['~', '/']) {
+            // RFC 6901: `~` first, or the `~` of a `~1` would be escaped again.
+            Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+        } else {
+            Cow::Borrowed(token)
+        }
+    }
+
+    /// A reference token as written in a pointer, unescaped (`a~1b` → `a/b`); borrowed unless
+    /// it holds an escape.
+    pub fn unescape(token: &str) -> Cow<'_, str> {
+        if token.contains('~') {
+            // RFC 6901: `~1` first, or `~01` would become `/` instead of `~1`.
+            Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+        } else {
+            Cow::Borrowed(token)
+        }
     }
 
     pub fn push_index(&self, index: usize) -> Self {
@@ -63,13 +80,7 @@ impl Pointer {
 
     /// The unescaped reference tokens; borrowed unless a token holds an escape.
     pub fn tokens(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
-        self.0.split('/').skip(1).map(|t| {
-            if t.contains('~') {
-                Cow::Owned(t.replace("~1", "/").replace("~0", "~"))
-            } else {
-                Cow::Borrowed(t)
-            }
-        })
+        self.0.split('/').skip(1).map(Pointer::unescape)
     }
 
     /// The last unescaped token, used to name things after their key.
@@ -148,6 +159,14 @@ mod tests {
             Some(Cow::Borrowed("plain"))
         ));
         assert_eq!(p.parent().unwrap().as_str(), "/a~1b/c~0d");
+    }
+
+    #[test]
+    fn tokens_escape_and_unescape_in_the_order_rfc_6901_sets() {
+        assert_eq!(Pointer::escape("a~1/b"), "a~01~1b");
+        assert_eq!(Pointer::unescape("a~01~1b"), "a~1/b");
+        assert!(matches!(Pointer::escape("plain"), Cow::Borrowed("plain")));
+        assert!(matches!(Pointer::unescape("plain"), Cow::Borrowed("plain")));
     }
 
     #[test]

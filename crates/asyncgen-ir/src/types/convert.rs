@@ -64,7 +64,7 @@ impl Place {
         let mut pointer = self.origin.pointer.clone();
         for t in pointer_tail {
             pointer.push('/');
-            pointer.push_str(&t.replace('~', "~0").replace('/', "~1"));
+            pointer.push_str(&asyncgen_spec::Pointer::escape(t));
         }
         Place {
             name: format!("{}{}", self.name, type_name(suffix, "Value")),

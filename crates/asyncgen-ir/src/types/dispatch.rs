@@ -6,9 +6,12 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use asyncgen_spec::extensions::Dispatch;
+
 use super::convert::{Builder, is_object_like, single_value};
 use super::model::*;
 use super::naming::variant_name;
+use crate::model::extension;
 use crate::schema::SchemaStore;
 
 /// A path (object keys from the root) where a schema fixes one value, the value, and whether
@@ -210,29 +213,15 @@ impl<'a> Builder<'a> {
 
     /// An `x-asyncgen-dispatch` rule written on a message.
     pub(super) fn explicit_rule(&self, message: &str) -> Option<Rule> {
-        let ext = self
-            .api
-            .messages
-            .get(message)?
-            .extensions
-            .get("x-asyncgen-dispatch")?;
-        if let Some(props) = ext.get("present").and_then(Value::as_array) {
-            return Some(Rule::Present {
-                properties: props
-                    .iter()
-                    .filter_map(|p| p.as_str().map(str::to_owned))
-                    .collect(),
-            });
+        let message = self.api.messages.get(message)?;
+        // The spec crate's reader: validation has already refused a rule that is neither.
+        let rule = extension::<Dispatch>(&message.extensions)?;
+        if let Some(properties) = rule.present {
+            return Some(Rule::Present { properties });
         }
-        let path = ext.get("path")?.as_str()?;
-        let tokens = path
-            .split('/')
-            .skip(1)
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .collect();
         Some(Rule::Equals {
-            path: tokens,
-            value: ext.get("equals")?.clone(),
+            path: rule.path?.tokens().map(|t| t.into_owned()).collect(),
+            value: rule.equals?.to_value(),
         })
     }
 }

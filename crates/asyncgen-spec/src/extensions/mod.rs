@@ -5,7 +5,8 @@
 //! code's docs). The same type serves three users, so they cannot drift apart:
 //!
 //! - the loader, through `check`, which the validator's walker calls for every `x-` field and
-//!   which turns what is wrong into located diagnostics;
+//!   which turns what is wrong into located diagnostics (returned, not emitted, so this module
+//!   needs nothing of the walker's and the dependency runs one way: walker to extensions);
 //! - later stages (the IR, generators), through [`parse`];
 //! - people and other tools, through [`json_schemas`] (committed as `specs/extensions/*.json`).
 
@@ -29,10 +30,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::pointer::Pointer;
 use crate::source::FileId;
-use crate::validate::walk::{Loc, Walker};
+use crate::workspace::Workspace;
 
 pub(crate) use context::Cx;
 
@@ -404,34 +405,29 @@ pub(crate) fn closest<'c>(
         .map(|(_, c)| c)
 }
 
-/// Checks an `x-` field found on an object the walker knows as `context` (the specification's
-/// object name, e.g. "Security Scheme", "Message", "Server", "Operation", or "Schema").
-/// Fields outside the `x-asyncgen-` namespace belong to others and are left alone.
+/// Checks the `x-` field `key` at `at`, found on an object the walker knows as `context` (the
+/// specification's object name, e.g. "Security Scheme", "Message", "Server", "Operation", or
+/// "Schema"): what is wrong with it, located. The caller skips fields outside the
+/// `x-asyncgen-` namespace ([`in_namespace`]), which belong to others.
 pub(crate) fn check(
-    w: &mut Walker<'_>,
+    ws: &Workspace,
     context: &str,
     file: FileId,
-    at: Loc<'_>,
+    at: &Pointer,
     key: &str,
     value: &Value,
-) {
-    if !in_namespace(key) {
-        return;
-    }
+) -> Vec<Diagnostic> {
     let Some(ext) = lookup(key) else {
-        unknown(w, file, at, key);
-        return;
+        return vec![unknown(ws, file, at, key)];
     };
     if !ext.allowed_on(context) {
         let msg = format!("`{key}` has no meaning on a {context} Object and is ignored");
-        let d = w.emit(Code::MisplacedExtension, msg, file, at);
+        let mut d = ws.diag(Code::MisplacedExtension, msg, file, at.clone());
         d.location.at_key = true;
         d.help = Some(format!("`{key}` belongs on {}", ext.placement()));
-        return;
+        return vec![d];
     }
-    let base = at.pointer();
-    let ws = w.ws;
-    let cx = base.parent().and_then(|pointer| {
+    let cx = at.parent().and_then(|pointer| {
         let object = pointer.lookup(ws.file(file).value.as_ref()?)?.as_object()?;
         Some(Cx {
             ws,
@@ -441,23 +437,23 @@ pub(crate) fn check(
         })
     });
     let problems = (ext.check)(value, cx.as_ref());
-    for p in problems {
-        let ptr = p.path.tokens().fold(base.clone(), |ptr, t| ptr.push(&t));
-        let d = w.emit_ptr(
-            Code::InvalidExtension,
-            format!("`{key}`: {}", p.message),
-            file,
-            &ptr,
-        );
-        d.location.at_key = p.at_key;
-        d.help = p.help;
-    }
+    problems
+        .into_iter()
+        .map(|p| {
+            let ptr = p.path.tokens().fold(at.clone(), |ptr, t| ptr.push(&t));
+            let message = format!("`{key}`: {}", p.message);
+            let mut d = ws.diag(Code::InvalidExtension, message, file, ptr);
+            d.location.at_key = p.at_key;
+            d.help = p.help;
+            d
+        })
+        .collect()
 }
 
 /// Whether `key` is meant as one of ours: case-insensitive and with any separator, so that
 /// `x-AsyncGen-dispatch` or `x-asyncgen_dispatch` are reported as typos instead of silently
 /// ignored, while `x-asyncgenerator` (another word) is left alone.
-fn in_namespace(key: &str) -> bool {
+pub(crate) fn in_namespace(key: &str) -> bool {
     let namespace = PREFIX.trim_end_matches('-');
     key.get(..namespace.len())
         .is_some_and(|p| p.eq_ignore_ascii_case(namespace))
@@ -467,7 +463,7 @@ fn in_namespace(key: &str) -> bool {
             .is_none_or(|c| !c.is_ascii_alphanumeric())
 }
 
-fn unknown(w: &mut Walker<'_>, file: FileId, at: Loc<'_>, key: &str) {
+fn unknown(ws: &Workspace, file: FileId, at: &Pointer, key: &str) -> Diagnostic {
     // Compare what follows the prefix: every name shares the prefix, which would make all of
     // them look close.
     let typed = key.get(PREFIX.len()..).unwrap_or("");
@@ -476,7 +472,7 @@ fn unknown(w: &mut Walker<'_>, file: FileId, at: Loc<'_>, key: &str) {
         .map(|e| e.name.get(PREFIX.len()..).unwrap_or(e.name));
     let near = closest(typed, suffixes).map(|s| format!("{PREFIX}{s}"));
     let msg = format!("unknown extension `{key}`; it is ignored");
-    let d = w.emit(Code::UnknownExtension, msg, file, at);
+    let mut d = ws.diag(Code::UnknownExtension, msg, file, at.clone());
     d.location.at_key = true;
     d.help = Some(match near {
         Some(name) => format!("did you mean `{name}`?"),
@@ -485,4 +481,5 @@ fn unknown(w: &mut Walker<'_>, file: FileId, at: Loc<'_>, key: &str) {
             format!("the asyncgen extensions are: {}", names.join(", "))
         }
     });
+    d
 }

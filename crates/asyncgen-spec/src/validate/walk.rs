@@ -119,6 +119,18 @@ impl<'a> Walker<'a> {
         self.emit(code, message, file, Loc::Ptr(ptr))
     }
 
+    /// Checks an `x-` field on an object known as `context` (see `extensions::check`).
+    fn extension(&mut self, context: &str, file: FileId, at: Loc<'_>, key: &str, value: &Value) {
+        // Others' `x-` fields are common: no pointer is built for them.
+        if !crate::extensions::in_namespace(key) {
+            return;
+        }
+        let found = crate::extensions::check(self.ws, context, file, &at.pointer(), key, value);
+        for d in found {
+            self.diags.push(d);
+        }
+    }
+
     fn wrong_type(&mut self, file: FileId, ptr: Loc<'_>, expected: &str, found: &Value) {
         let msg = format!("expected {expected}, found {}", type_name(found));
         let d = self.emit(Code::WrongType, msg, file, ptr);
@@ -367,7 +379,7 @@ impl<'a> Walker<'a> {
                 }
                 self.check(file, here, v, &field.kind);
             } else if key.starts_with("x-") {
-                crate::extensions::check(self, obj.name, file, here, key, v);
+                self.extension(obj.name, file, here, key, v);
             } else if let Some((_, hint)) = obj.misplaced.iter().find(|(name, _)| *name == key) {
                 let msg = format!("`{key}` does not belong in {} Object here", obj.name);
                 let d = self.emit(Code::MisplacedField, msg, file, here);
@@ -505,9 +517,7 @@ impl<'a> Walker<'a> {
                     d.help = Some("wrap the example in a list: `examples: [ ... ]`".to_owned());
                 }
                 "externalDocs" => self.check(file, here, v, &super::rules::EXTERNAL_DOCS_OR_REF),
-                k if k.starts_with("x-") => {
-                    crate::extensions::check(self, "Schema", file, here, k, v)
-                }
+                k if k.starts_with("x-") => self.extension("Schema", file, here, k, v),
                 _ => {}
             }
         }
