@@ -9,6 +9,7 @@ mod decode;
 mod format;
 mod mock;
 pub mod output;
+mod paths;
 pub mod pipeline;
 mod receiver;
 mod sender;
@@ -67,9 +68,9 @@ pub fn generate(
             &file(Output::Types),
             &format!("Types of {title}: message payloads, headers and component schemas."),
             space.types.len(),
-            || types::imports(space, &types::Paths::for_space(space)),
+            || types::imports(space, &paths::Paths::for_space(space)),
             |range| {
-                let paths = types::Paths::for_space(space);
+                let paths = paths::Paths::for_space(space);
                 range
                     .map(|i| types::item_tokens(space, &paths, i, settings))
                     .collect::<Vec<_>>()

@@ -6,7 +6,7 @@ use asyncgen_ir::Api;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::types::{Paths, type_path};
+use crate::paths::{Paths, type_path};
 use crate::webhook::{MessageNames, Names};
 use asyncgen_ir::types::TypeSpace;
 

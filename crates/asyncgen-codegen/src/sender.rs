@@ -6,7 +6,7 @@ use asyncgen_ir::types::TypeSpace;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::types::{Paths, type_path};
+use crate::paths::{Paths, type_path};
 use crate::webhook::Names;
 
 /// The sender module's items. It states its own security constants, the same as the

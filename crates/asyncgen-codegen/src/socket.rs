@@ -11,7 +11,7 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::types::ident;
+use crate::paths::ident;
 
 /// A socket with the names of everything generated for it.
 pub struct SocketNames<'a> {
@@ -220,7 +220,7 @@ pub fn topics_of() -> TokenStream {
 
 /// `/name` as a JSON pointer.
 pub fn pointer(wire: &str) -> String {
-    crate::types::pointer(&[wire.to_owned()])
+    crate::paths::pointer(&[wire.to_owned()])
 }
 
 /// What a scaffolded crate needs to know of a socket's generated items.

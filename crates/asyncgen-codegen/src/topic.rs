@@ -8,7 +8,7 @@ use quote::quote;
 
 use asyncgen_ir::types::{TopicDef, TopicPiece, TopicSegmentDef, TypeSpace, field_name, type_name};
 
-use crate::types::{Paths, ident};
+use crate::paths::{Paths, ident};
 
 /// The items of topic type `name`.
 pub fn topic(

@@ -3,15 +3,16 @@
 //! Paths are fully qualified (`::std::string::String`, `::serde::Serialize`) so that a schema
 //! named `Option`, `Result` or `Value` cannot shadow what the generated code relies on.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use asyncgen_ir::types::{
-    Additional, Docs, Field, KEYWORDS, Rule, StringEnum, StructDef, TypeDef, TypeKind, TypeRef,
-    TypeSpace, UnionDef,
+    Additional, Docs, Field, Rule, StringEnum, StructDef, TypeDef, TypeKind, TypeRef, TypeSpace,
+    UnionDef,
 };
 
 use crate::Settings;
+use crate::paths::{Paths, ident, pointer, type_path};
 
 /// The `use` lines the module needs (an unused import would fail `deny(warnings)`).
 pub fn imports(space: &TypeSpace, p: &Paths) -> TokenStream {
@@ -134,129 +135,6 @@ fn has_map(r: &TypeRef) -> bool {
 /// The items of one named type (a type and its impls).
 pub fn item_tokens(space: &TypeSpace, p: &Paths, index: usize, settings: &Settings) -> TokenStream {
     item(space, p, &space.types[index], settings)
-}
-
-/// How generated code names the std and serde items it uses: by their short names, as a
-/// person would write them, unless a generated type of the same name would shadow them.
-pub struct Paths {
-    option: TokenStream,
-    pub(crate) string: TokenStream,
-    vec: TokenStream,
-    boxed: TokenStream,
-    map: TokenStream,
-    pub(crate) serialize: TokenStream,
-    pub(crate) deserialize: TokenStream,
-    /// The path in `skip_serializing_if`, a string serde resolves in the generated module.
-    is_none: String,
-    short_map: bool,
-    short_serde: bool,
-    /// Before a generated type's name: empty inside the types module, `super::types::` from a
-    /// sibling module.
-    named: TokenStream,
-}
-
-impl Paths {
-    pub fn for_space(space: &TypeSpace) -> Paths {
-        let taken = |n: &str| space.types.iter().any(|t| t.name == n);
-        let pick = |short: &str, long: TokenStream| -> TokenStream {
-            if taken(short) {
-                long
-            } else {
-                let i = ident(short);
-                quote!(#i)
-            }
-        };
-        let short_serde = !taken("Serialize") && !taken("Deserialize");
-        Paths {
-            option: pick("Option", quote!(::std::option::Option)),
-            string: pick("String", quote!(::std::string::String)),
-            vec: pick("Vec", quote!(::std::vec::Vec)),
-            boxed: pick("Box", quote!(::std::boxed::Box)),
-            map: pick("BTreeMap", quote!(::std::collections::BTreeMap)),
-            serialize: if short_serde {
-                quote!(Serialize)
-            } else {
-                quote!(::serde::Serialize)
-            },
-            deserialize: if short_serde {
-                quote!(Deserialize)
-            } else {
-                quote!(::serde::Deserialize)
-            },
-            is_none: if taken("Option") {
-                "::std::option::Option::is_none"
-            } else {
-                "Option::is_none"
-            }
-            .to_owned(),
-            short_map: !taken("BTreeMap"),
-            short_serde,
-            named: TokenStream::new(),
-        }
-    }
-
-    /// Paths for code in a sibling of the types module: std items in full (nothing there is
-    /// imported) and generated types through `super::types`.
-    pub fn sibling() -> Paths {
-        Paths {
-            option: quote!(::std::option::Option),
-            string: quote!(::std::string::String),
-            vec: quote!(::std::vec::Vec),
-            boxed: quote!(::std::boxed::Box),
-            map: quote!(::std::collections::BTreeMap),
-            serialize: quote!(::serde::Serialize),
-            deserialize: quote!(::serde::Deserialize),
-            is_none: "::std::option::Option::is_none".to_owned(),
-            short_map: false,
-            short_serde: false,
-            named: quote!(super::types::),
-        }
-    }
-}
-
-/// An identifier, raw when the name is a keyword.
-pub fn ident(name: &str) -> Ident {
-    if KEYWORDS.contains(&name) {
-        Ident::new_raw(name, Span::call_site())
-    } else {
-        Ident::new(name, Span::call_site())
-    }
-}
-
-/// The Rust type for a use of a type.
-pub fn type_path(space: &TypeSpace, p: &Paths, r: &TypeRef) -> TokenStream {
-    match r {
-        TypeRef::Bool => quote!(bool),
-        TypeRef::I32 => quote!(i32),
-        TypeRef::I64 => quote!(i64),
-        TypeRef::F64 => quote!(f64),
-        TypeRef::String => p.string.clone(),
-        TypeRef::Json => quote!(serde_json::Value),
-        TypeRef::Named(id) => {
-            let (prefix, name) = (&p.named, ident(&space.get(*id).name));
-            quote!(#prefix #name)
-        }
-        TypeRef::Option(inner) => {
-            let (o, inner) = (&p.option, type_path(space, p, inner));
-            quote!(#o<#inner>)
-        }
-        TypeRef::Vec(inner) => {
-            let (v, inner) = (&p.vec, type_path(space, p, inner));
-            quote!(#v<#inner>)
-        }
-        TypeRef::Map(inner) => {
-            let (m, s, inner) = (&p.map, &p.string, type_path(space, p, inner));
-            quote!(#m<#s, #inner>)
-        }
-        TypeRef::Tuple(items) => {
-            let items = items.iter().map(|i| type_path(space, p, i));
-            quote!((#(#items,)*))
-        }
-        TypeRef::Boxed(inner) => {
-            let (b, inner) = (&p.boxed, type_path(space, p, inner));
-            quote!(#b<#inner>)
-        }
-    }
 }
 
 /// Makes text safe as rustdoc: code fences become `text` blocks and indentation is dropped,
@@ -568,14 +446,6 @@ fn string_enum(
             }
         }
     }
-}
-
-/// `path` (object keys from the root) as a JSON pointer.
-pub(crate) fn pointer(path: &[String]) -> String {
-    let pointer = path
-        .iter()
-        .fold(asyncgen_spec::Pointer::root(), |p, t| p.push(t));
-    pointer.as_str().to_owned()
 }
 
 #[allow(clippy::too_many_arguments)]

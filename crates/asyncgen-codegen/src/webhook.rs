@@ -13,7 +13,7 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::types::ident;
+use crate::paths::ident;
 
 /// An endpoint with the names of everything generated for it.
 pub struct Names<'a> {

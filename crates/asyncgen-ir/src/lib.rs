@@ -6,6 +6,7 @@
 
 mod lower;
 pub mod model;
+mod origin;
 pub mod schema;
 
 pub use lower::{LowerError, lower};

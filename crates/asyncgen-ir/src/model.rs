@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::origin::Origin;
 use crate::schema::{SchemaRef, SchemaStore};
 
 /// `x-*` fields of an object, kept verbatim in document order.
@@ -20,19 +21,6 @@ pub(crate) fn extension<T: asyncgen_spec::extensions::Extension>(fields: &Extens
     fields
         .get(T::NAME)
         .and_then(|v| asyncgen_spec::extensions::parse::<T>(v).ok())
-}
-
-/// Where something was written: file (relative to the root document's folder) and pointer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Origin {
-    pub file: String,
-    pub pointer: String,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}#{}", self.file, self.pointer)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::Origin;
+use crate::origin::Origin;
 
 /// Key of a [`SchemaEntry`]: its origin written as `file#/pointer`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -9,17 +9,19 @@
 //! which request unsubscribes, and which reply refuses (see `specs/README.md`, "Websocket
 //! subscriptions").
 
+use std::collections::HashSet;
+
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::model::Api;
 use crate::socket::Socket;
-use crate::types::{Field, StructDef, TypeId, TypeKind, TypeRef, TypeSpace};
+use crate::types::{Additional, Field, StructDef, TypeId, TypeKind, TypeRef, TypeSpace};
 
 /// A socket's subscription protocol; every part is optional (Dialpad's socket has none).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Subscription {
-    /// The topic type, when a schema carries `x-asyncgen-topic`.
+    /// The topic type, when a schema of the socket's messages carries `x-asyncgen-topic`.
     pub topic: Option<TypeId>,
     pub subscribe: Option<Request>,
     pub unsubscribe: Option<Request>,
@@ -66,11 +68,7 @@ impl Request {
 
 /// Derives the subscription protocol of `socket`.
 pub fn subscription(api: &Api, space: &TypeSpace, socket: &Socket) -> Subscription {
-    let topic = space
-        .types
-        .iter()
-        .find(|t| matches!(t.kind, TypeKind::Topic(_)))
-        .map(|t| t.id);
+    let topic = topic_type(space, socket);
     let mut requests: Vec<Request> = socket
         .outgoing
         .iter()
@@ -120,6 +118,61 @@ pub fn subscription(api: &Api, space: &TypeSpace, socket: &Socket) -> Subscripti
         ack,
         error,
         event_topics,
+    }
+}
+
+/// The topic type of `socket`: the first `x-asyncgen-topic` type its messages hold, looking at
+/// what a client sends before what it receives. A document may describe several sockets, each
+/// with topics of its own shape, so the search never leaves the socket's messages.
+fn topic_type(space: &TypeSpace, socket: &Socket) -> Option<TypeId> {
+    let mut seen = HashSet::new();
+    socket
+        .outgoing
+        .iter()
+        .chain(&socket.incoming)
+        .filter_map(|m| space.messages.get(m)?.payload.as_ref())
+        .find_map(|ty| topic_within(space, ty, &mut seen))
+}
+
+/// The first topic type `ty` holds, at any depth; `seen` keeps recursive types finite.
+fn topic_within(space: &TypeSpace, ty: &TypeRef, seen: &mut HashSet<TypeId>) -> Option<TypeId> {
+    match ty {
+        TypeRef::Named(id) => {
+            if !seen.insert(*id) {
+                return None;
+            }
+            match &space.get(*id).kind {
+                TypeKind::Topic(_) => Some(*id),
+                TypeKind::Alias(inner) => topic_within(space, inner, seen),
+                TypeKind::Struct(s) => {
+                    let kept = match &s.additional {
+                        Additional::Keep(ty) => Some(ty),
+                        Additional::Ignore | Additional::Deny => None,
+                    };
+                    s.fields
+                        .iter()
+                        .map(|f| &f.ty)
+                        .chain(kept)
+                        .find_map(|ty| topic_within(space, ty, seen))
+                }
+                TypeKind::Union(u) => u
+                    .variants
+                    .iter()
+                    .find_map(|v| topic_within(space, &v.ty, seen)),
+                TypeKind::Enum(_) => None,
+            }
+        }
+        TypeRef::Option(inner)
+        | TypeRef::Vec(inner)
+        | TypeRef::Map(inner)
+        | TypeRef::Boxed(inner) => topic_within(space, inner, seen),
+        TypeRef::Tuple(items) => items.iter().find_map(|ty| topic_within(space, ty, seen)),
+        TypeRef::Bool
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::F64
+        | TypeRef::String
+        | TypeRef::Json => None,
     }
 }
 

@@ -5,14 +5,13 @@
 //! (`naming`), so forward and circular references resolve; each entry is then given its shape
 //! (`shapes`, with `merge` for `allOf`/`anyOf` and `dispatch` for telling union variants
 //! apart); message unions are built over operations and on request (`messages`, asked by
-//! the views of [`crate::views`]); recursion is broken with `Box` last (`cycles`).
+//! the protocol views); recursion is broken with `Box` last (`cycles`).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::model::*;
-use super::naming::type_name;
 use crate::model::{Api, Origin};
 use crate::schema::{SchemaRef, SchemaStore};
 
@@ -49,31 +48,6 @@ pub struct Builder<'a> {
     /// Canonical JSON of an inline schema → the type made for it.
     pub(super) structural: HashMap<String, TypeId>,
     pub(super) issues: Vec<TypeIssue>,
-}
-
-/// Where an inline schema sits, for naming and docs.
-#[derive(Clone)]
-pub(super) struct Place {
-    /// Name of the type the schema belongs to, and the path below it.
-    pub(super) name: String,
-    pub(super) origin: Origin,
-}
-
-impl Place {
-    pub(super) fn child(&self, suffix: &str, pointer_tail: &[&str]) -> Place {
-        let mut pointer = self.origin.pointer.clone();
-        for t in pointer_tail {
-            pointer.push('/');
-            pointer.push_str(&asyncgen_spec::Pointer::escape(t));
-        }
-        Place {
-            name: format!("{}{}", self.name, type_name(suffix, "Value")),
-            origin: Origin {
-                file: self.origin.file.clone(),
-                pointer,
-            },
-        }
-    }
 }
 
 pub(super) fn docs(schema: &Value) -> Docs {
@@ -211,22 +185,5 @@ impl<'a> Builder<'a> {
             kind: TypeKind::Alias(TypeRef::Json),
         });
         id
-    }
-
-    fn define_entry(&mut self, key: &SchemaRef) {
-        let (Some(entry), Some(&id)) = (self.store.get(key), self.entries.get(key)) else {
-            return;
-        };
-        let place = Place {
-            name: self.space.types[id.0].name.clone(),
-            origin: entry.origin.clone(),
-        };
-        let kind = if entry.is_json_schema() {
-            self.definition(&entry.schema, &place, Some(id))
-        } else {
-            TypeKind::Alias(TypeRef::Json)
-        };
-        self.space.types[id.0].kind = kind;
-        self.space.schemas.insert(key.0.clone(), TypeRef::Named(id));
     }
 }

@@ -6,20 +6,59 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{Map, Value};
 
 use super::convert::{
-    Builder, Place, docs, is_nullable, is_object_like, nullable_branch, single_value, types_of,
+    Builder, docs, is_nullable, is_object_like, nullable_branch, single_value, types_of,
 };
 use super::model::*;
 use super::naming::{enum_variants, type_name, unique_field_name, unique_name, variant_name};
-use crate::schema::SchemaStore;
+use crate::model::Origin;
+use crate::schema::{SchemaRef, SchemaStore};
+
+/// Where an inline schema sits, for naming and docs.
+#[derive(Clone)]
+struct Place {
+    /// Name of the type the schema belongs to, and the path below it.
+    name: String,
+    origin: Origin,
+}
+
+impl Place {
+    fn child(&self, suffix: &str, pointer_tail: &[&str]) -> Place {
+        let mut pointer = self.origin.pointer.clone();
+        for t in pointer_tail {
+            pointer.push('/');
+            pointer.push_str(&asyncgen_spec::Pointer::escape(t));
+        }
+        Place {
+            name: format!("{}{}", self.name, type_name(suffix, "Value")),
+            origin: Origin {
+                file: self.origin.file.clone(),
+                pointer,
+            },
+        }
+    }
+}
 
 impl<'a> Builder<'a> {
+    /// The type of a stored entry, under the name given to it beforehand.
+    pub(super) fn define_entry(&mut self, key: &SchemaRef) {
+        let (Some(entry), Some(&id)) = (self.store.get(key), self.entries.get(key)) else {
+            return;
+        };
+        let place = Place {
+            name: self.space.types[id.0].name.clone(),
+            origin: entry.origin.clone(),
+        };
+        let kind = if entry.is_json_schema() {
+            self.definition(&entry.schema, &place, Some(id))
+        } else {
+            TypeKind::Alias(TypeRef::Json)
+        };
+        self.space.types[id.0].kind = kind;
+        self.space.schemas.insert(key.0.clone(), TypeRef::Named(id));
+    }
+
     /// What a named schema becomes.
-    pub(super) fn definition(
-        &mut self,
-        schema: &Value,
-        place: &Place,
-        own: Option<TypeId>,
-    ) -> TypeKind {
+    fn definition(&mut self, schema: &Value, place: &Place, own: Option<TypeId>) -> TypeKind {
         if let Some(t) = self.polymorphic_base(schema, own) {
             return t;
         }
