@@ -4,22 +4,16 @@
 //! The output is one Rust module whose root is `mod.rs`, so `#[path = "DIR/mod.rs"] mod api;`
 //! (or `include!` of the build script's copy) brings it in.
 
-mod client;
-mod decode;
 mod format;
-mod mock;
 pub mod output;
 mod paths;
 pub mod pipeline;
-mod receiver;
-mod sender;
-mod socket;
-mod topic;
 mod types;
 mod webhook;
+mod ws;
 
-pub use socket::SocketSummary;
 pub use webhook::{EndpointSummary, SecuritySummary};
+pub use ws::SocketSummary;
 
 #[cfg(feature = "cli")]
 pub use asyncgen_options::SettingsArgs;
@@ -84,7 +78,7 @@ pub fn generate(
         files.push(format::file(
             &file(Output::Receiver),
             &format!("Webhook receiver of {title}: handler traits and verified routes."),
-            receiver::tokens(api, space, &names),
+            webhook::receiver::tokens(api, space, &names),
         )?);
         modules.push(Output::Receiver);
     }
@@ -92,17 +86,17 @@ pub fn generate(
         files.push(format::file(
             &file(Output::Sender),
             &format!("Webhook sender of {title}: posts signed events as the provider does."),
-            sender::tokens(space, &names),
+            webhook::sender::tokens(space, &names),
         )?);
         modules.push(Output::Sender);
     }
-    let socket_names = socket::SocketNames::all(api, space, &views.sockets);
+    let socket_names = ws::SocketNames::all(api, space, &views.sockets);
     let websockets = !socket_names.is_empty();
     if websockets && settings.outputs.includes(Output::WsClient) {
         files.push(format::file(
             &file(Output::WsClient),
             &format!("Websocket client of {title}: typed subscriptions and events, supervised connection."),
-            client::tokens(api, &socket_names),
+            ws::client::tokens(api, &socket_names),
         )?);
         modules.push(Output::WsClient);
     }
@@ -110,7 +104,7 @@ pub fn generate(
         files.push(format::file(
             &file(Output::WsMock),
             &format!("Mock websocket server of {title}: answers subscriptions, publishes events, injects faults."),
-            mock::tokens(api, &socket_names),
+            ws::mock::tokens(api, &socket_names),
         )?);
         modules.push(Output::WsMock);
     }

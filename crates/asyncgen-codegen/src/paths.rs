@@ -1,6 +1,6 @@
 //! How generated code spells Rust, shared by every generator so they agree: identifiers (raw
 //! when a keyword), std and serde paths a generated type cannot shadow, the Rust type of a use
-//! of a type, and JSON pointers.
+//! of a type, JSON pointers and durations.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -136,4 +136,10 @@ pub fn pointer(path: &[String]) -> String {
         .iter()
         .fold(asyncgen_spec::Pointer::root(), |p, t| p.push(t));
     pointer.as_str().to_owned()
+}
+
+/// A document's duration as a `std::time::Duration` expression.
+pub fn millis(d: &asyncgen_spec::extensions::Duration) -> TokenStream {
+    let ms = d.as_millis();
+    quote!(::std::time::Duration::from_millis(#ms))
 }

@@ -204,7 +204,7 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
         diagnostics,
         files,
         endpoints: crate::webhook::summaries(&api, &types, &views),
-        sockets: crate::socket::summaries(&api, &types, &views),
+        sockets: crate::ws::summaries(&api, &types, &views),
         title: api.info.title.clone(),
     })
 }

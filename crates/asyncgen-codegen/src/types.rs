@@ -263,7 +263,7 @@ fn item(space: &TypeSpace, p: &Paths, t: &TypeDef, settings: &Settings) -> Token
         ),
         TypeKind::Enum(e) => string_enum(p, &name, e, quote!(#docs #dep), &schema_derive),
         TypeKind::Topic(def) => {
-            crate::topic::topic(space, p, &t.name, def, quote!(#docs #dep), &schema_derive)
+            crate::ws::topic::topic(space, p, &t.name, def, quote!(#docs #dep), &schema_derive)
         }
 
         TypeKind::Union(u) => union(

@@ -6,8 +6,8 @@ use asyncgen_ir::types::TypeSpace;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::paths::{Paths, type_path};
-use crate::webhook::Names;
+use super::Names;
+use crate::paths::{Paths, millis, type_path};
 
 /// The sender module's items. It states its own security constants, the same as the
 /// receiver's, so that either module also stands alone.
@@ -18,12 +18,6 @@ pub fn tokens(space: &TypeSpace, endpoints: &[Names<'_>]) -> TokenStream {
 
         #( #items )*
     }
-}
-
-/// A spec duration as a `std::time::Duration` expression.
-pub(crate) fn millis(d: &asyncgen_spec::extensions::Duration) -> TokenStream {
-    let ms = d.as_millis();
-    quote!(::std::time::Duration::from_millis(#ms))
 }
 
 fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
@@ -65,9 +59,9 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
             " The document gives no delivery policy: one attempt of at most 10 s.".to_owned(),
         ),
     };
-    let methods = n.messages.iter().zip(&n.union.variants).map(|(m, v)| {
+    let methods = n.messages.iter().map(|m| {
         let method = format_ident!("send_{}", m.method);
-        let ty = type_path(space, &paths, &v.ty);
+        let ty = type_path(space, &paths, &m.ty);
         let doc = format!(" Posts a `{}` event.", m.name);
         quote! {
             #[doc = #doc]
@@ -86,7 +80,7 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
     let env_doc = match &e.security {
         Some(s) => format!(
             " A sender to `url` signing with the first secret of the environment variable `{}`.",
-            crate::webhook::env_var(&s.key)
+            super::env_var(&s.key)
         ),
         None => " A sender to `url` (the document declares no security).".to_owned(),
     };

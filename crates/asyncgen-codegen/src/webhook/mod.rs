@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use asyncgen_ir::Api;
-use asyncgen_ir::types::{TypeKind, TypeSpace, UnionDef, field_name, type_name};
+use asyncgen_ir::types::{TypeKind, TypeRef, TypeSpace, field_name, type_name};
 use asyncgen_ir::views::{EndpointView, Views};
 use asyncgen_ir::webhook::{Endpoint, SecurityKind, WebhookSecurity};
 use asyncgen_spec::extensions::{SignatureAlgorithm, SignatureEncoding};
@@ -13,14 +13,16 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::paths::ident;
+use crate::paths::{ident, millis};
+
+pub mod receiver;
+pub mod sender;
 
 /// An endpoint with the names of everything generated for it.
 pub struct Names<'a> {
     pub endpoint: &'a Endpoint,
     /// The union over the endpoint's messages.
     pub event: Ident,
-    pub union: &'a UnionDef,
     /// `Webhook` for a document's only endpoint, else the endpoint key in PascalCase.
     pub prefix: String,
     /// One per union variant, in order: its variant, method name and message.
@@ -34,6 +36,8 @@ pub struct MessageNames {
     /// The message's name in the document: its `name`, else its key.
     pub name: String,
     pub key: String,
+    /// The variant's payload type: generators take it from here, never by position.
+    pub ty: TypeRef,
 }
 
 impl<'a> Names<'a> {
@@ -55,7 +59,7 @@ impl<'a> Names<'a> {
                 // `unknown` and `fallback` are the handler's own methods.
                 let mut used: HashSet<String> =
                     HashSet::from(["unknown".to_owned(), "fallback".to_owned()]);
-                // One per variant, in union order: the generators pair them with the variants.
+                // One per variant, in union order, each carrying what the generators need of it.
                 let messages = union
                     .variants
                     .iter()
@@ -82,13 +86,13 @@ impl<'a> Names<'a> {
                             method,
                             name,
                             key,
+                            ty: v.ty.clone(),
                         }
                     })
                     .collect();
                 Some(Names {
                     endpoint: e,
                     event: ident(&t.name),
-                    union,
                     prefix,
                     messages,
                 })
@@ -202,12 +206,12 @@ fn security(s: &WebhookSecurity) -> TokenStream {
                 value = quote!(#value.with_separator(#separator));
             }
             if let Some(ts) = &signature.timestamp {
-                let (header, millis, template) =
-                    (&ts.header, ts.tolerance.as_millis(), &ts.signed_payload);
+                let (header, tolerance, template) =
+                    (&ts.header, millis(&ts.tolerance), &ts.signed_payload);
                 value = quote! {
                     #value.with_timestamp(
                         ::asyncgen_runtime::SignatureTimestamp::new(#header)
-                            .with_tolerance(::std::time::Duration::from_millis(#millis))
+                            .with_tolerance(#tolerance)
                             .with_signed_payload(#template)
                     )
                 };

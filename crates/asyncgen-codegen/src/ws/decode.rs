@@ -12,8 +12,8 @@ use asyncgen_ir::types::Rule;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+use super::SocketNames;
 use crate::paths::ident;
-use crate::socket::SocketNames;
 
 /// `(field, value, variant)` per rule, when every rule compares a top-level field with a
 /// string.

@@ -7,8 +7,8 @@ use asyncgen_ir::Api;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::{SocketNames, TokenPlace, pointer, topics_of};
 use crate::paths::ident;
-use crate::socket::{SocketNames, TokenPlace, pointer, topics_of};
 
 /// The mock module's items.
 pub fn tokens(api: &Api, sockets: &[SocketNames<'_>]) -> TokenStream {

@@ -13,6 +13,11 @@ use quote::{format_ident, quote};
 
 use crate::paths::ident;
 
+pub mod client;
+pub mod decode;
+pub mod mock;
+pub mod topic;
+
 /// A socket with the names of everything generated for it.
 pub struct SocketNames<'a> {
     pub socket: &'a Socket,

@@ -6,8 +6,8 @@ use asyncgen_ir::Api;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::{MessageNames, Names};
 use crate::paths::{Paths, type_path};
-use crate::webhook::{MessageNames, Names};
 use asyncgen_ir::types::TypeSpace;
 
 /// The receiver module's items.
@@ -49,9 +49,9 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
     let paths = Paths::sibling();
     let result = quote!(::std::result::Result<(), ::asyncgen_runtime::receiver::HandlerError>);
 
-    let methods = n.messages.iter().zip(&n.union.variants).map(|(m, v)| {
+    let methods = n.messages.iter().map(|m| {
         let method = format_ident!("{}", m.method);
-        let ty = type_path(space, &paths, &v.ty);
+        let ty = type_path(space, &paths, &m.ty);
         let variant = &m.variant;
         let doc = method_doc(api, m);
         quote! {
@@ -78,7 +78,7 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
     let env_doc = match &e.security {
         Some(s) => format!(
             " A verifier with the secrets of the environment variable `{}` (comma-separated for rotation); a missing secret is an error unless the scheme is optional.",
-            crate::webhook::env_var(&s.key)
+            super::env_var(&s.key)
         ),
         None => " An error: the document declares nothing a receiver can verify for this route. To accept unverified requests anyway, mount it with [`route_at`](Self::route_at) and `Verifier::insecure_no_verification()`.".to_owned(),
     };

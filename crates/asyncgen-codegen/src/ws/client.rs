@@ -7,8 +7,8 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::sender::millis;
-use crate::socket::{SocketNames, TokenPlace, from_template, pointer, topics_of};
+use super::{SocketNames, TokenPlace, from_template, pointer, topics_of};
+use crate::paths::millis;
 
 /// The client module's items.
 pub fn tokens(api: &Api, sockets: &[SocketNames<'_>]) -> TokenStream {
@@ -145,8 +145,8 @@ fn socket(api: &Api, n: &SocketNames<'_>) -> TokenStream {
             },
         )
     };
-    let decode = crate::decode::decode(n);
-    let is_event_frame = crate::decode::is_event_frame(n);
+    let decode = super::decode::decode(n);
+    let is_event_frame = super::decode::is_event_frame(n);
     let names = n.incoming_names(api);
     let replies: Vec<_> = n
         .socket
