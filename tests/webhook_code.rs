@@ -193,3 +193,49 @@ channels:
     let run = run_inline_with(doc, &strict);
     assert!(!run.ok() && run.files.is_empty(), "{}", run.render());
 }
+
+/// The document's algorithm and encoding reach the generated scheme: nothing assumes
+/// HMAC-SHA256 in hex.
+#[test]
+fn the_declared_algorithm_and_encoding_are_generated() {
+    let run = run_inline(
+        "asyncapi: 3.0.0
+info: {title: Sha512, version: '1'}
+servers:
+  customer:
+    host: hooks.example.com
+    protocol: https
+    security: [{$ref: '#/components/securitySchemes/signed'}]
+channels:
+  events:
+    address: null
+    messages:
+      a: {$ref: '#/components/messages/a'}
+operations:
+  sendA:
+    action: send
+    channel: {$ref: '#/channels/events'}
+    messages: [{$ref: '#/channels/events/messages/a'}]
+components:
+  securitySchemes:
+    signed:
+      type: httpApiKey
+      in: header
+      name: X-Signature
+      x-asyncgen-signature: {algorithm: hmac-sha512, encoding: base64url}
+  messages:
+    a: {name: a, payload: {type: object}}
+",
+    );
+    assert!(run.diagnostics.is_empty(), "{}", run.render());
+    for module in ["receiver.rs", "sender.rs"] {
+        let code = asyncgen_tests::module(&run.files, "sha512", module);
+        assert!(
+            code.contains("::asyncgen_runtime::SignatureAlgorithm::HmacSha512")
+                && code.contains("::asyncgen_runtime::SignatureEncoding::Base64url"),
+            "{module}: {code}"
+        );
+    }
+    let receiver = asyncgen_tests::module(&run.files, "sha512", "receiver.rs");
+    assert!(receiver.contains("an HMAC-SHA512 signature"), "{receiver}");
+}

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime};
 use asyncgen_runtime::receiver::{Delivery, Receiver, Route, Verifier, VerifyError};
 use asyncgen_runtime::sender::Signer;
 use asyncgen_runtime::{
-    BodyTokenScheme, ConfigError, JwtScheme, Scheme, Secret, Secrets, Security, SignatureEncoding,
-    SignatureScheme, SignatureTimestamp,
+    BodyTokenScheme, ConfigError, JwtScheme, Scheme, Secret, Secrets, Security, SignatureAlgorithm,
+    SignatureEncoding, SignatureScheme, SignatureTimestamp,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -93,6 +93,45 @@ fn github_documentation_vector() {
         verifier.verify(&headers_of(&[("X-Hub-Signature-256", &forged)]), &body),
         Err(VerifyError::BadSignature)
     );
+}
+
+/// Every algorithm and encoding round-trips through the signer and the verifier, and a MAC made
+/// under one algorithm never verifies under another (a downgrade or a misread document).
+#[test]
+fn each_algorithm_verifies_only_itself() {
+    let body = Bytes::from_static(br#"{"event":"ping"}"#);
+    let scheme = |algorithm, encoding| {
+        Security::new(
+            "webhookSignature",
+            Scheme::Signature(
+                SignatureScheme::new("X-Signature", encoding).with_algorithm(algorithm),
+            ),
+        )
+    };
+    for &encoding in SignatureEncoding::ALL {
+        for &algorithm in SignatureAlgorithm::ALL {
+            let signed = Signer::new(scheme(algorithm, encoding), Some(secret("k")))
+                .unwrap()
+                .sign(&body)
+                .unwrap();
+            let header = signed.headers["x-signature"].to_str().unwrap().to_owned();
+            for &other in SignatureAlgorithm::ALL {
+                let verifier = Verifier::new(scheme(other, encoding), secrets(&["k"])).unwrap();
+                let got = verifier.verify(&headers_of(&[("X-Signature", &header)]), &body);
+                if other == algorithm {
+                    assert_eq!(got, Ok(body.clone()), "{} {encoding:?}", algorithm.name());
+                } else {
+                    assert_eq!(
+                        got,
+                        Err(VerifyError::BadSignature),
+                        "{} MAC accepted as {}",
+                        algorithm.name(),
+                        other.name()
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// RFC 7515 appendix A.1: the HS256 JWS example, verified by the JWT path.

@@ -12,16 +12,29 @@ pub enum SignatureAlgorithm {
     /// HMAC with SHA-256 (RFC 2104), keyed with the shared secret.
     #[cfg_attr(feature = "serde", serde(rename = "hmac-sha256"))]
     HmacSha256,
+    /// HMAC with SHA-1, keyed with the shared secret: only for providers that still sign with it
+    /// (Twilio, GitHub's legacy `X-Hub-Signature`).
+    #[cfg_attr(feature = "serde", serde(rename = "hmac-sha1"))]
+    HmacSha1,
+    /// HMAC with SHA-512, keyed with the shared secret.
+    #[cfg_attr(feature = "serde", serde(rename = "hmac-sha512"))]
+    HmacSha512,
 }
 
 impl SignatureAlgorithm {
     /// Every algorithm, in the order documentation lists them.
-    pub const ALL: &'static [SignatureAlgorithm] = &[SignatureAlgorithm::HmacSha256];
+    pub const ALL: &'static [SignatureAlgorithm] = &[
+        SignatureAlgorithm::HmacSha256,
+        SignatureAlgorithm::HmacSha1,
+        SignatureAlgorithm::HmacSha512,
+    ];
 
     /// The name a document writes.
     pub const fn name(self) -> &'static str {
         match self {
             SignatureAlgorithm::HmacSha256 => "hmac-sha256",
+            SignatureAlgorithm::HmacSha1 => "hmac-sha1",
+            SignatureAlgorithm::HmacSha512 => "hmac-sha512",
         }
     }
 
@@ -29,6 +42,8 @@ impl SignatureAlgorithm {
     pub const fn mac_len(self) -> usize {
         match self {
             SignatureAlgorithm::HmacSha256 => 32,
+            SignatureAlgorithm::HmacSha1 => 20,
+            SignatureAlgorithm::HmacSha512 => 64,
         }
     }
 }
@@ -43,18 +58,25 @@ pub enum SignatureEncoding {
     Hex,
     /// Standard base64 with padding (RFC 4648 section 4).
     Base64,
+    /// URL-safe base64 (RFC 4648 section 5): `-` and `_` for `+` and `/`, written without
+    /// padding.
+    Base64url,
 }
 
 impl SignatureEncoding {
     /// Every encoding, in the order documentation lists them.
-    pub const ALL: &'static [SignatureEncoding] =
-        &[SignatureEncoding::Hex, SignatureEncoding::Base64];
+    pub const ALL: &'static [SignatureEncoding] = &[
+        SignatureEncoding::Hex,
+        SignatureEncoding::Base64,
+        SignatureEncoding::Base64url,
+    ];
 
     /// The name a document writes.
     pub const fn name(self) -> &'static str {
         match self {
             SignatureEncoding::Hex => "hex",
             SignatureEncoding::Base64 => "base64",
+            SignatureEncoding::Base64url => "base64url",
         }
     }
 }
@@ -213,10 +235,15 @@ mod tests {
     fn names_are_what_documents_write() {
         assert_eq!(SignatureAlgorithm::HmacSha256.name(), "hmac-sha256");
         assert_eq!(SignatureAlgorithm::HmacSha256.mac_len(), 32);
+        assert_eq!(SignatureAlgorithm::HmacSha1.name(), "hmac-sha1");
+        assert_eq!(SignatureAlgorithm::HmacSha1.mac_len(), 20);
+        assert_eq!(SignatureAlgorithm::HmacSha512.name(), "hmac-sha512");
+        assert_eq!(SignatureAlgorithm::HmacSha512.mac_len(), 64);
         assert_eq!(SignatureEncoding::Hex.name(), "hex");
         assert_eq!(SignatureEncoding::Base64.name(), "base64");
-        assert_eq!(SignatureAlgorithm::ALL.len(), 1);
-        assert_eq!(SignatureEncoding::ALL.len(), 2);
+        assert_eq!(SignatureEncoding::Base64url.name(), "base64url");
+        assert_eq!(SignatureAlgorithm::ALL.len(), 3);
+        assert_eq!(SignatureEncoding::ALL.len(), 3);
     }
 
     #[test]

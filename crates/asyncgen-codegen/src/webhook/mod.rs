@@ -168,6 +168,8 @@ fn describe(s: &WebhookSecurity) -> String {
             "an {} signature of the body in header `{header}`{}",
             match signature.algorithm {
                 SignatureAlgorithm::HmacSha256 => "HMAC-SHA256",
+                SignatureAlgorithm::HmacSha1 => "HMAC-SHA1",
+                SignatureAlgorithm::HmacSha512 => "HMAC-SHA512",
             },
             if signature.timestamp.is_some() {
                 ", with a signed timestamp"
@@ -191,9 +193,12 @@ fn security(s: &WebhookSecurity) -> TokenStream {
             let encoding = match signature.encoding {
                 SignatureEncoding::Hex => quote!(Hex),
                 SignatureEncoding::Base64 => quote!(Base64),
+                SignatureEncoding::Base64url => quote!(Base64url),
             };
             let algorithm = match signature.algorithm {
                 SignatureAlgorithm::HmacSha256 => quote!(HmacSha256),
+                SignatureAlgorithm::HmacSha1 => quote!(HmacSha1),
+                SignatureAlgorithm::HmacSha512 => quote!(HmacSha512),
             };
             let mut value = quote! {
                 ::asyncgen_runtime::SignatureScheme::new(#header, ::asyncgen_runtime::SignatureEncoding::#encoding)
