@@ -177,6 +177,26 @@ fn rfc7515_a1_vector() {
 
 // --- start-up -----------------------------------------------------------------------------
 
+/// Only the named opt-out checks nothing, and says so (the receiver logs every such route when
+/// it serves); a verifier built from a scheme never does.
+#[test]
+fn only_the_named_opt_out_is_insecure() {
+    assert!(Verifier::insecure_no_verification().is_insecure());
+    for security in [HEX, STAMPED, GITHUB, TOKEN] {
+        assert!(
+            !Verifier::new(security, secrets(&["k"]))
+                .unwrap()
+                .is_insecure()
+        );
+    }
+    assert!(!Verifier::new(JWT, None).unwrap().is_insecure());
+    let body = Bytes::from_static(b"anything at all");
+    assert_eq!(
+        Verifier::insecure_no_verification().verify(&HeaderMap::new(), &body),
+        Ok(body.clone())
+    );
+}
+
 #[test]
 fn a_scheme_without_a_secret_is_a_startup_error() {
     for security in [HEX, STAMPED, TOKEN] {
