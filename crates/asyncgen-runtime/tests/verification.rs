@@ -177,6 +177,33 @@ fn rfc7515_a1_vector() {
 
 // --- start-up -----------------------------------------------------------------------------
 
+/// The tolerance is inclusive: a timestamp exactly `tolerance` old (or ahead) verifies, one
+/// second more is stale, on either side of the receiver's clock.
+#[test]
+fn the_timestamp_tolerance_is_inclusive_in_both_directions() {
+    let sent = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let signed = Signer::new(STAMPED, Some(secret("k")))
+        .unwrap()
+        .sign_at(b"{}", sent)
+        .unwrap();
+    let verifier = Verifier::new(STAMPED, secrets(&["k"])).unwrap();
+    let tolerance = SignatureTimestamp::DEFAULT_TOLERANCE;
+    let one = Duration::from_secs(1);
+    for now in [sent + tolerance, sent - tolerance] {
+        assert_eq!(
+            verifier.verify_at(&signed.headers, &signed.body, now),
+            Ok(signed.body.clone()),
+            "{now:?}"
+        );
+    }
+    for now in [sent + tolerance + one, sent - tolerance - one] {
+        assert_eq!(
+            verifier.verify_at(&signed.headers, &signed.body, now),
+            Err(VerifyError::StaleTimestamp)
+        );
+    }
+}
+
 /// Only the named opt-out checks nothing, and says so (the receiver logs every such route when
 /// it serves); a verifier built from a scheme never does.
 #[test]
