@@ -41,6 +41,7 @@ const CASES: &[&str] = &[
     "security-on-operations-v2",
     "security-on-operations-v3",
     "security-undeclared-webhook",
+    "signature-presets",
     "v3-operation-reply-subscribe-ack-websocket",
 ];
 

@@ -239,3 +239,46 @@ components:
     let receiver = asyncgen_tests::module(&run.files, "sha512", "receiver.rs");
     assert!(receiver.contains("an HMAC-SHA512 signature"), "{receiver}");
 }
+
+/// `verify`: a document that declares no security (as most providers' published documents)
+/// gets the named preset on its endpoints, with no warning; an unknown preset is refused
+/// before anything is generated, naming the presets.
+#[test]
+fn the_verify_option_secures_undeclared_endpoints_with_a_preset() {
+    let doc = "asyncapi: 2.6.0
+info: {title: Open, version: '1'}
+servers:
+  customer: {url: 'https://hooks.example.com/open', protocol: https}
+channels:
+  events:
+    subscribe:
+      message: {name: a, payload: {type: object}}
+";
+    let mut settings = asyncgen_codegen::Settings::default();
+    settings.verify("stripe");
+    let run = run_inline_with(doc, &settings);
+    assert!(run.diagnostics.is_empty(), "{}", run.render());
+    let receiver = asyncgen_tests::module(&run.files, "open", "receiver.rs");
+    assert!(
+        receiver.contains("\"stripeSignature\"")
+            && receiver.contains("\"Stripe-Signature\"")
+            && receiver.contains("in_element(\"t=\")")
+            && receiver.contains("STRIPE_SIGNATURE"),
+        "{receiver}"
+    );
+    let security = run.endpoints[0].security.as_ref().expect("secured");
+    assert_eq!(security.env_var, "STRIPE_SIGNATURE");
+
+    settings.verify("stirpe");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("asyncapi.yml");
+    std::fs::write(&path, doc).expect("write");
+    let Err(err) = asyncgen_codegen::pipeline::run(&path, &settings) else {
+        panic!("an unknown preset was accepted");
+    };
+    let text = err.to_string();
+    assert!(
+        text.contains("`--verify stirpe`") && text.contains("stripe, slack"),
+        "{text}"
+    );
+}

@@ -42,6 +42,9 @@ pub enum GenerateError {
     /// without what it refers to, or nothing at all.
     #[error(transparent)]
     Outputs(#[from] OutputsError),
+    /// The `verify` option names no signature preset.
+    #[error("`--verify {name}`: no such signature preset; the presets are {}", asyncgen_signature::preset_names().join(", "))]
+    UnknownPreset { name: String },
 }
 
 /// Every file of the module for `api`, formatted, with the `@generated` header: from its type

@@ -8,6 +8,7 @@ use asyncgen_ir::webhook::Endpoint;
 use asyncgen_spec::{Code, Diagnostic, Diagnostics, Loaded, Location, Pointer, Related, Workspace};
 
 use crate::{GenerateError, GeneratedFile, Settings};
+use asyncgen_options::Verify;
 
 /// The outcome of a run.
 pub struct Run {
@@ -153,7 +154,7 @@ fn endpoint_diagnostics(ws: &Workspace, endpoints: &[&Endpoint]) -> Vec<Diagnost
         };
         let mut d = located(ws, Code::UnverifiedEndpoint, message, location);
         d.help = Some(
-            "describe how requests are signed (`x-asyncgen-signature`, `x-asyncgen-jwt` or `x-asyncgen-body-token` on a security scheme of the server or its operations); until then the generated receiver refuses to start unless the application calls `Verifier::insecure_no_verification()`".to_owned(),
+            "describe how requests are signed (`x-asyncgen-signature`, with a provider `preset` or written out, `x-asyncgen-jwt` or `x-asyncgen-body-token` on a security scheme of the server or its operations), or name the provider's preset with `--verify PRESET` (build scripts: `.verify(\"PRESET\")`); until then the generated receiver refuses to start unless the application calls `Verifier::insecure_no_verification()`".to_owned(),
         );
         out.push(d);
     }
@@ -163,6 +164,17 @@ fn endpoint_diagnostics(ws: &Workspace, endpoints: &[&Endpoint]) -> Vec<Diagnost
 /// Runs the pipeline on the document at `spec`. Outputs asked for without their prerequisites are refused before the document is read.
 pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
     settings.outputs.check()?;
+    let preset = match &settings.verify {
+        Verify::Declared => None,
+        Verify::Preset(name) => Some(name.as_str()),
+    };
+    if let Some(name) = preset
+        && asyncgen_signature::preset(name).is_none()
+    {
+        return Err(GenerateError::UnknownPreset {
+            name: name.to_owned(),
+        });
+    }
     let options = asyncgen_spec::LoadOptions {
         strict: settings.strict,
     };
@@ -180,7 +192,11 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
             title: String::new(),
         });
     };
-    let (types, views, issues) = asyncgen_ir::views::build(&api);
+    let (types, mut views, issues) = asyncgen_ir::views::build(&api);
+    if let Some(name) = preset {
+        let endpoints = views.endpoints.iter_mut().map(|v| &mut v.endpoint);
+        asyncgen_ir::webhook::verify_undeclared(endpoints, name);
+    }
     let endpoints: Vec<&Endpoint> = views.endpoints.iter().map(|v| &v.endpoint).collect();
     let found = issues
         .iter()

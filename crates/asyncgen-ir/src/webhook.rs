@@ -8,7 +8,7 @@
 //! of their own below it; other addresses (2.x channel names such as `call-events`) are
 //! logical names, not URL segments.
 
-use asyncgen_spec::extensions::{BodyToken, Delivery, Jwt, Signature};
+use asyncgen_spec::extensions::{BodyToken, Delivery, Jwt, ResolvedSignature, Signature};
 use indexmap::IndexMap;
 
 use crate::model::{
@@ -65,11 +65,8 @@ pub struct WebhookSecurity {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SecurityKind {
-    /// An HMAC over the raw body in header `header`.
-    Signature {
-        header: String,
-        signature: Signature,
-    },
+    /// A signature of the request (`x-asyncgen-signature`, its preset applied).
+    Signature(ResolvedSignature),
     /// The body is a JWT whose claims are the payload.
     Jwt(Jwt),
     /// A shared token inside the body.
@@ -262,10 +259,11 @@ fn security(
 
 fn webhook_security(scheme: &SecurityScheme) -> Option<WebhookSecurity> {
     let kind = if let Some(signature) = extension::<Signature>(&scheme.extensions) {
-        SecurityKind::Signature {
-            header: scheme.name.clone()?,
-            signature,
-        }
+        // The scheme's `name` says where the signature is when the scheme is a header key.
+        let header = (scheme.kind == "httpApiKey" && scheme.location.as_deref() == Some("header"))
+            .then_some(scheme.name.as_deref())
+            .flatten();
+        SecurityKind::Signature(signature.resolve(header)?)
     } else if let Some(jwt) = extension::<Jwt>(&scheme.extensions) {
         SecurityKind::Jwt(jwt)
     } else {
@@ -276,6 +274,32 @@ fn webhook_security(scheme: &SecurityScheme) -> Option<WebhookSecurity> {
         description: scheme.description.clone(),
         kind,
     })
+}
+
+/// Secures with the signature preset `preset` every endpoint that declares nothing verifiable
+/// (the `verify` option): as if its server named a scheme `<preset>Signature` whose
+/// `x-asyncgen-signature` is `{preset: NAME}`. `None` when there is no such preset.
+pub fn verify_undeclared<'a>(
+    endpoints: impl IntoIterator<Item = &'a mut Endpoint>,
+    preset: &str,
+) -> Option<()> {
+    use heck::ToLowerCamelCase;
+    let signature = Signature {
+        preset: Some(preset.to_owned()),
+        ..Signature::default()
+    }
+    .resolve(None)?;
+    let key = format!("{}Signature", preset.to_lower_camel_case());
+    for e in endpoints.into_iter().filter(|e| e.security.is_none()) {
+        e.security = Some(WebhookSecurity {
+            key: key.clone(),
+            description: Some(format!(
+                "The `{preset}` signature preset, given by the `verify` option: the document declares no security a receiver can verify."
+            )),
+            kind: SecurityKind::Signature(signature.clone()),
+        });
+    }
+    Some(())
 }
 
 /// An arriving operation's `x-asyncgen-delivery` wins over the server's.

@@ -380,7 +380,7 @@ macro_rules! options {
         /// ([`Outputs`], ...): import them where the callback expands.
         ///
         /// ```
-        /// use asyncgen_options::{Output, Outputs, Settings};
+        /// use asyncgen_options::{Output, Outputs, Settings, Verify};
         ///
         /// #[derive(Default)]
         /// pub struct Builder {
@@ -511,6 +511,46 @@ options! {
     /// nothing is generated from a document that has any.
     strict: bool = false;
         cli "strict": bool => |on: bool| on.then_some(true);
+
+    /// Verify the webhook endpoints whose document declares no verifiable security with this
+    /// signature preset (`stripe`, `github`, ...; specs/README.md lists them), as if each
+    /// endpoint's server named a scheme `<preset>Signature` with `x-asyncgen-signature:
+    /// {preset: PRESET}`; its key is read from `<PRESET>_SIGNATURE`.
+    verify: Verify = Verify::Declared;
+        cli "verify": Option<String> [value_name = "PRESET"] =>
+            |preset: Option<String>| preset.map(Verify::Preset);
+}
+
+/// How webhook endpoints without declared security are verified.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Verify {
+    /// As the document says: an endpoint that declares nothing verifiable gets a receiver that
+    /// refuses to start until the application opts out.
+    #[default]
+    Declared,
+    /// With the named signature preset.
+    Preset(String),
+}
+
+impl From<&str> for Verify {
+    fn from(preset: &str) -> Self {
+        Verify::Preset(preset.to_owned())
+    }
+}
+
+impl From<String> for Verify {
+    fn from(preset: String) -> Self {
+        Verify::Preset(preset)
+    }
+}
+
+impl ToArgs for Verify {
+    fn to_args(&self, flag: &str) -> Vec<String> {
+        match self {
+            Verify::Declared => Vec::new(),
+            Verify::Preset(name) => vec![format!("--{flag}={name}")],
+        }
+    }
 }
 
 /// `--flag` when `on`, nothing otherwise: how a boolean option is written as arguments.
@@ -734,8 +774,19 @@ mod tests {
         builder
             .derive_json_schema(true)
             .outputs(Output::Types)
-            .strict(true);
+            .strict(true)
+            .verify("stripe");
         assert!(builder.settings.derive_json_schema && builder.settings.strict);
+        assert_eq!(builder.settings.verify, Verify::Preset("stripe".into()));
+        assert_eq!(
+            builder.settings.to_args(),
+            [
+                "--derive-json-schema",
+                "--only=types",
+                "--strict",
+                "--verify=stripe"
+            ]
+        );
 
         assert_eq!(builder.settings.outputs, Outputs::only([Output::Types]));
     }
@@ -743,7 +794,7 @@ mod tests {
     #[test]
     fn options_table_lists_every_field_with_its_doc() {
         let names: Vec<&str> = OPTIONS.iter().map(|o| o.name).collect();
-        assert_eq!(names, ["derive_json_schema", "outputs", "strict"]);
+        assert_eq!(names, ["derive_json_schema", "outputs", "strict", "verify"]);
         for option in OPTIONS {
             assert!(!option.summary().is_empty(), "{option:?}");
             assert!(!option.flag.starts_with('-'), "{option:?}");

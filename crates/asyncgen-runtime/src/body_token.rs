@@ -51,33 +51,62 @@ pub(crate) fn insert(
     pointer: &str,
     token: &crate::secret::Secret,
 ) -> Result<Vec<u8>, crate::sender::SignError> {
+    let token =
+        std::str::from_utf8(token.expose()).map_err(|_| crate::sender::SignError::TokenNotText)?;
+    write_text(payload, pointer, token, false)
+}
+
+/// `payload` with `text` written at `pointer`: as a number where a number stands there now, or
+/// where nothing does and `number` says so (Linear's millisecond timestamp is a number,
+/// Mailgun's seconds a string), else as a string. Missing parent objects are created.
+#[cfg(feature = "sender")]
+pub(crate) fn write_text(
+    payload: &[u8],
+    pointer: &str,
+    text: &str,
+    number: bool,
+) -> Result<Vec<u8>, crate::sender::SignError> {
     use crate::sender::SignError;
     use serde_json::Value;
 
-    let token = std::str::from_utf8(token.expose())
-        .map_err(|_| SignError::TokenNotText)?
-        .to_owned();
+    let bad = || SignError::Pointer(pointer.to_owned());
     let mut value: Value =
         serde_json::from_slice(payload).map_err(|e| SignError::NotJson(e.to_string()))?;
-    let (parent, last) = pointer
-        .rsplit_once('/')
-        .ok_or_else(|| SignError::Pointer(pointer.to_owned()))?;
+    let (parent, last) = pointer.rsplit_once('/').ok_or_else(bad)?;
     // RFC 6901: `~1` is `/`, `~0` is `~`, in that order.
-    let last = last.replace("~1", "/").replace("~0", "~");
-    match value.pointer_mut(parent) {
-        Some(Value::Object(map)) => {
-            map.insert(last, Value::String(token));
-        }
-        Some(Value::Array(items)) => {
-            let slot = last
+    let unescape = |t: &str| t.replace("~1", "/").replace("~0", "~");
+    let mut slot = &mut value;
+    for token in parent.split('/').skip(1) {
+        slot = match slot {
+            Value::Object(map) => map
+                .entry(unescape(token))
+                .or_insert_with(|| Value::Object(Default::default())),
+            Value::Array(items) => token
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| items.get_mut(i))
-                .ok_or_else(|| SignError::Pointer(pointer.to_owned()))?;
-            *slot = Value::String(token);
-        }
-        _ => return Err(SignError::Pointer(pointer.to_owned())),
+                .ok_or_else(bad)?,
+            _ => return Err(bad()),
+        };
     }
+    let target = match slot {
+        Value::Object(map) => map.entry(unescape(last)).or_insert(Value::Null),
+        Value::Array(items) => last
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| items.get_mut(i))
+            .ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    let as_number = match &*target {
+        Value::Number(_) => true,
+        Value::Null => number,
+        _ => false,
+    };
+    *target = match text.parse::<serde_json::Number>() {
+        Ok(n) if as_number => Value::Number(n),
+        _ => Value::String(text.to_owned()),
+    };
     serde_json::to_vec(&value).map_err(|e| SignError::NotJson(e.to_string()))
 }
 

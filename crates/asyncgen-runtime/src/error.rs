@@ -20,13 +20,33 @@ pub enum ConfigError {
         /// The environment variable that would supply it.
         env_var: String,
     },
+    /// The key in the environment is not in the form the scheme says (base64, `whsec_`, a
+    /// public key as hex, base64 or PEM).
+    #[error(
+        "the key of security scheme `{scheme}` in the environment variable {env_var} cannot be used: {why}"
+    )]
+    InvalidKey {
+        /// The scheme's key in the spec.
+        scheme: String,
+        /// The environment variable that supplied it.
+        env_var: String,
+        /// What is wrong with it (never the key itself).
+        why: KeyError,
+    },
+    /// A route whose scheme signs the URL the provider called, in a receiver that was not
+    /// told the public origin the provider calls.
+    #[error(
+        "route `{0}` verifies a signature over the URL the provider calls: give the receiver its          public origin (`ReceiverBuilder::public_origin(\"https://host[:port]\")`, or the          scaffolded receiver's `--public-url`)"
+    )]
+    PublicOriginRequired(String),
     /// A route whose document declares nothing a receiver can verify: it would accept anyone's
     /// requests, so it does not start until the application says so.
     #[error(
         "route `{route}` verifies nothing: its document declares no security scheme a receiver \
-         can check. Describe how the provider signs requests (x-asyncgen-signature, \
-         x-asyncgen-jwt or x-asyncgen-body-token), or accept unverified requests explicitly \
-         with `Verifier::insecure_no_verification()`"
+         can check. Describe how the provider signs requests (x-asyncgen-signature, with a \
+         provider preset or written out, x-asyncgen-jwt or x-asyncgen-body-token), or generate \
+         with the provider's preset (`--verify PRESET`, or `.verify(\"PRESET\")` in build.rs), \
+         or accept unverified requests explicitly with `Verifier::insecure_no_verification()`"
     )]
     Unverified {
         /// The route's id.
@@ -70,4 +90,21 @@ pub enum ConfigError {
     #[cfg(feature = "sender")]
     #[error("could not build the HTTP client")]
     Client(#[source] reqwest::Error),
+}
+
+/// Why a configured key cannot be used; says nothing of the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The text does not decode as the scheme's key format says.
+    #[error("the key is not valid {0}")]
+    Encoding(&'static str),
+    /// A Standard Webhooks secret that is not `whsec_` and base64.
+    #[error("the key is not a `whsec_` secret (`whsec_` and base64)")]
+    Whsec,
+    /// The bytes are not a key of the algorithm (wrong length, not on the curve, weak).
+    #[error("the key is not {0}")]
+    Key(&'static str),
+    /// The algorithm's keys cannot be written in this format.
+    #[error("a {0} key cannot be written as `{1}`")]
+    Format(&'static str, &'static str),
 }

@@ -5,8 +5,10 @@
 //! ([`Scheme`], [`DeliveryPolicy`](sender::DeliveryPolicy)) and supplies secrets at run time
 //! ([`Secrets`]); this crate does the rest:
 //!
-//! - feature `receiver`: [`receiver::Verifier`] checks an HMAC body signature, a JWT-encoded
-//!   body or a token inside the body exactly as the spec's `x-asyncgen-*` extensions say;
+//! - feature `receiver`: [`receiver::Verifier`] checks a request signature (HMAC, Ed25519 or
+//!   ECDSA over any template of body, timestamp, headers, method, URL and form parameters), a
+//!   JWT-encoded body or a token inside the body exactly as the spec's `x-asyncgen-*`
+//!   extensions say, and answers the providers' handshakes;
 //!   [`receiver::Receiver`] mounts one axum 0.8 route per channel and either calls the handler
 //!   inline or answers only once the verified event is in a durable queue
 //!   ([`queue::RedbQueue`] by default, any [`queue::EventQueue`] later), from which a worker
@@ -25,7 +27,11 @@
 
 mod body_token;
 mod error;
+#[cfg(feature = "receiver")]
+mod handshake;
 mod jwt;
+#[cfg(any(feature = "receiver", feature = "sender"))]
+mod key;
 mod scheme;
 mod secret;
 #[cfg(any(feature = "receiver", feature = "sender"))]
@@ -40,10 +46,11 @@ pub mod sender;
 #[cfg(feature = "ws-client")]
 pub mod ws;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, KeyError};
 pub use scheme::{
-    BodyTokenScheme, JwtScheme, Scheme, Security, SignatureAlgorithm, SignatureEncoding,
-    SignatureScheme, SignatureTimestamp,
+    BodyTokenScheme, EventId, Handshake, JwtScheme, KeyFormat, Scheme, Security,
+    SignatureAlgorithm, SignatureEncoding, SignatureScheme, SignatureSource, SignatureTimestamp,
+    TimestampSource, TimestampUnit,
 };
 pub use secret::{Secret, Secrets, env_var_name};
 

@@ -8,7 +8,10 @@
 
 use std::time::Duration;
 
-pub use asyncgen_signature::{SignatureAlgorithm, SignatureEncoding};
+pub use asyncgen_signature::{
+    EventId, Handshake, KeyFormat, SignatureAlgorithm, SignatureEncoding, TimestampSource,
+    TimestampUnit,
+};
 
 use crate::error::ConfigError;
 
@@ -65,108 +68,244 @@ impl Scheme {
     }
 }
 
-/// An HMAC of the raw request body carried in a header (`x-asyncgen-signature`).
+/// Where the signature is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureSource {
+    /// A request header (the security scheme's `name`).
+    Header(&'static str),
+    /// A string field of the JSON body, as a JSON pointer (Mailgun's `/signature/signature`).
+    Field(&'static str),
+}
+
+impl SignatureSource {
+    /// The header name or body field pointer.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            SignatureSource::Header(name) | SignatureSource::Field(name) => name,
+        }
+    }
+}
+
+/// A signature of the request (`x-asyncgen-signature`): what is signed (the template), with
+/// which algorithm and key, and how the signature and its timestamp are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignatureScheme {
-    /// The header carrying the signature (the security scheme's `name`).
-    pub header: &'static str,
-    /// The MAC algorithm.
+    /// Where the signature is.
+    pub source: SignatureSource,
+    /// The signature algorithm.
     pub algorithm: SignatureAlgorithm,
-    /// How the MAC bytes are written in the header.
+    /// How the signature bytes are written.
     pub encoding: SignatureEncoding,
-    /// Literal text before each encoded MAC, e.g. `sha256=`.
+    /// Literal text before each signature, e.g. `sha256=`; items without it are not
+    /// signatures (Stripe's `t=` element, a `v0=` of another scheme version).
     pub prefix: Option<&'static str>,
-    /// A signed timestamp in another header (replay protection); `None`: the MAC covers the
-    /// raw body alone.
-    pub timestamp: Option<SignatureTimestamp>,
-    /// The header may hold several signatures separated by this text (key rotation); one
-    /// matching signature is enough.
+    /// The header holds several items separated by this text: signatures (key rotation, any
+    /// one may match) and `key=value` elements.
     pub separator: Option<&'static str>,
+    /// What is signed (see `asyncgen_signature::SignedPart`); `None`: the body, or
+    /// `{timestamp}.{body}` with a timestamp in a header or element.
+    pub signed_payload: Option<&'static str>,
+    /// A signed timestamp (replay protection).
+    pub timestamp: Option<SignatureTimestamp>,
+    /// How the key in the environment is written; `None`: text for an HMAC, base64 for a
+    /// public key.
+    pub key: Option<KeyFormat>,
+    /// The id that stays the same across redeliveries of one event: the receiver dedupes on
+    /// it unless the route says otherwise.
+    pub event_id: Option<EventId<'static>>,
+    /// A request the provider sends before any event, which the receiver answers.
+    pub handshake: Option<Handshake>,
 }
 
 impl SignatureScheme {
-    /// HMAC-SHA256 of the raw body in `header`, without prefix, timestamp or separator.
+    /// HMAC-SHA256 of the raw body in `header`, with nothing else.
     pub const fn new(header: &'static str, encoding: SignatureEncoding) -> Self {
+        Self::at(SignatureSource::Header(header), encoding)
+    }
+
+    /// HMAC-SHA256 of the raw body, the signature in the body field at `pointer`.
+    pub const fn in_field(pointer: &'static str, encoding: SignatureEncoding) -> Self {
+        Self::at(SignatureSource::Field(pointer), encoding)
+    }
+
+    const fn at(source: SignatureSource, encoding: SignatureEncoding) -> Self {
         SignatureScheme {
-            header,
+            source,
             algorithm: SignatureAlgorithm::HmacSha256,
             encoding,
             prefix: None,
             timestamp: None,
             separator: None,
+            signed_payload: None,
+            key: None,
+            event_id: None,
+            handshake: None,
         }
     }
 
-    /// The MAC is computed with `algorithm`.
+    /// The signature is made with `algorithm`.
     pub const fn with_algorithm(mut self, algorithm: SignatureAlgorithm) -> Self {
         self.algorithm = algorithm;
         self
     }
 
-    /// The encoded MAC follows `prefix`, e.g. `sha256=`.
+    /// Each signature follows `prefix`, e.g. `sha256=`.
     pub const fn with_prefix(mut self, prefix: &'static str) -> Self {
         self.prefix = Some(prefix);
         self
     }
 
-    /// A timestamp header is signed along with the body.
+    /// A timestamp is signed along with the body.
     pub const fn with_timestamp(mut self, timestamp: SignatureTimestamp) -> Self {
         self.timestamp = Some(timestamp);
         self
     }
 
-    /// The header may hold several signatures separated by `separator`.
+    /// The header's items are separated by `separator`.
     pub const fn with_separator(mut self, separator: &'static str) -> Self {
         self.separator = Some(separator);
         self
     }
 
+    /// `template` is signed instead of the default.
+    pub const fn with_signed_payload(mut self, template: &'static str) -> Self {
+        self.signed_payload = Some(template);
+        self
+    }
+
+    /// The key is written as `key`.
+    pub const fn with_key(mut self, key: KeyFormat) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// Redeliveries of one event carry `event_id`.
+    pub const fn with_event_id(mut self, event_id: EventId<'static>) -> Self {
+        self.event_id = Some(event_id);
+        self
+    }
+
+    /// The provider sends `handshake` before any event.
+    pub const fn with_handshake(mut self, handshake: Handshake) -> Self {
+        self.handshake = Some(handshake);
+        self
+    }
+
+    /// The signed-payload template in force.
+    pub const fn template(&self) -> &'static str {
+        match self.signed_payload {
+            Some(t) => t,
+            None => asyncgen_signature::default_template(match self.timestamp {
+                Some(t) => Some(t.source),
+                None => None,
+            }),
+        }
+    }
+
+    /// The key format in force.
+    pub const fn key_format(&self) -> KeyFormat {
+        match self.key {
+            Some(k) => k,
+            None => self.algorithm.default_key(),
+        }
+    }
+
+    /// Whether the URL the provider called is signed, so the receiver must know its public
+    /// origin.
+    pub fn signs_url(&self) -> bool {
+        asyncgen_signature::parse_template(self.template())
+            .is_ok_and(|parts| parts.contains(&asyncgen_signature::SignedPart::Url))
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
-        check_header_name(self.header)?;
+        let invalid = |why: String| Err(ConfigError::InvalidScheme(why));
+        match self.source {
+            SignatureSource::Header(h) => check_header_name(h)?,
+            SignatureSource::Field(p) => check_pointer(p)?,
+        }
         if self.separator == Some("") {
-            return Err(ConfigError::InvalidScheme(
-                "the signature separator is empty".into(),
+            return invalid("the signature separator is empty".into());
+        }
+        if !self.key_format().fits(self.algorithm) {
+            return invalid(format!(
+                "a {} key cannot be written as `{}`",
+                self.algorithm.title(),
+                self.key_format().name()
             ));
         }
         if let Some(ts) = &self.timestamp {
-            check_header_name(ts.header)?;
-            if ts.tolerance.is_zero() {
-                return Err(ConfigError::InvalidScheme(
-                    "the timestamp tolerance is zero: every request would be rejected".into(),
-                ));
+            match ts.source {
+                TimestampSource::Header(h) => check_header_name(h)?,
+                TimestampSource::Field(p) => check_pointer(p)?,
+                TimestampSource::Element(e) => {
+                    if e.is_empty() || self.separator.is_none() {
+                        return invalid(
+                            "a timestamp element needs a non-empty prefix and a separator between the header's items".into(),
+                        );
+                    }
+                }
             }
-            asyncgen_signature::signed_parts(ts.signed_payload).map_err(template_error)?;
+            if ts.tolerance.is_zero() {
+                return invalid(
+                    "the timestamp tolerance is zero: every request would be rejected".into(),
+                );
+            }
+        }
+        if let Some(EventId::Header(h)) = self.event_id {
+            check_header_name(h)?;
+        }
+        if let Some(EventId::Field(p)) = self.event_id {
+            check_pointer(p)?;
+        }
+        let timestamp = self.timestamp.map(|t| t.source);
+        let parts =
+            asyncgen_signature::signed_parts(self.template(), timestamp).map_err(template_error)?;
+        for part in parts {
+            if let asyncgen_signature::SignedPart::Header(h) = part {
+                check_header_name(h)?;
+            }
         }
         Ok(())
     }
 }
 
-/// A timestamp header signed along with the body, for replay protection.
+/// A signed timestamp, for replay protection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignatureTimestamp {
-    /// The header carrying the timestamp, in Unix seconds.
-    pub header: &'static str,
+    /// Where the timestamp is.
+    pub source: TimestampSource<'static>,
+    /// Seconds or milliseconds since the Unix epoch.
+    pub unit: TimestampUnit,
     /// The largest accepted difference, in either direction, between the timestamp and the
     /// receiver's clock.
     pub tolerance: Duration,
-    /// What is signed: a template over `{timestamp}` (the header's text) and `{body}` (the raw
-    /// body bytes).
-    pub signed_payload: &'static str,
 }
 
 impl SignatureTimestamp {
-    /// The spec's default tolerance, 300 s.
+    /// The default tolerance, 300 s.
     pub const DEFAULT_TOLERANCE: Duration =
         Duration::from_secs(asyncgen_signature::DEFAULT_TOLERANCE_SECS);
-    /// The spec's default signed payload, `{timestamp}.{body}`.
-    pub const DEFAULT_SIGNED_PAYLOAD: &'static str = asyncgen_signature::DEFAULT_SIGNED_PAYLOAD;
 
-    /// A timestamp in `header` with the default tolerance and signed payload.
+    /// A timestamp in Unix seconds in `header`, with the default tolerance.
     pub const fn new(header: &'static str) -> Self {
+        Self::at(TimestampSource::Header(header))
+    }
+
+    /// A timestamp in the signature header's item that starts with `prefix` (Stripe's `t=`).
+    pub const fn in_element(prefix: &'static str) -> Self {
+        Self::at(TimestampSource::Element(prefix))
+    }
+
+    /// A timestamp in the body field at `pointer`.
+    pub const fn in_field(pointer: &'static str) -> Self {
+        Self::at(TimestampSource::Field(pointer))
+    }
+
+    const fn at(source: TimestampSource<'static>) -> Self {
         SignatureTimestamp {
-            header,
+            source,
+            unit: TimestampUnit::Seconds,
             tolerance: Self::DEFAULT_TOLERANCE,
-            signed_payload: Self::DEFAULT_SIGNED_PAYLOAD,
         }
     }
 
@@ -176,9 +315,9 @@ impl SignatureTimestamp {
         self
     }
 
-    /// Sign `template` (over `{timestamp}` and `{body}`) instead of the default.
-    pub const fn with_signed_payload(mut self, template: &'static str) -> Self {
-        self.signed_payload = template;
+    /// The timestamp counts `unit`s.
+    pub const fn with_unit(mut self, unit: TimestampUnit) -> Self {
+        self.unit = unit;
         self
     }
 }
@@ -228,6 +367,16 @@ pub(crate) fn template_error(why: asyncgen_signature::TemplateError) -> ConfigEr
     ConfigError::InvalidScheme(format!("signed payload template: {why}"))
 }
 
+fn check_pointer(pointer: &str) -> Result<(), ConfigError> {
+    if pointer.starts_with('/') {
+        Ok(())
+    } else {
+        Err(ConfigError::InvalidScheme(format!(
+            "the body field `{pointer}` is not a JSON pointer (it must start with `/`)"
+        )))
+    }
+}
+
 fn check_header_name(name: &str) -> Result<(), ConfigError> {
     http::HeaderName::from_bytes(name.as_bytes())
         .map(drop)
@@ -248,22 +397,59 @@ mod tests {
             );
         assert_eq!(S.prefix, Some("sha256="));
         assert_eq!(S.timestamp.unwrap().tolerance, Duration::from_secs(60));
+        assert_eq!(S.template(), "{timestamp}.{body}");
+        assert_eq!(S.key_format(), KeyFormat::Text);
         assert!(Scheme::Signature(S).validate().is_ok());
+        assert!(!S.signs_url());
+        assert!(S.with_signed_payload("{url}{body}").signs_url());
     }
 
     #[test]
     fn rejects_a_template_without_the_body() {
         let s = SignatureScheme::new("X-Sig", SignatureEncoding::Hex)
-            .with_timestamp(SignatureTimestamp::new("X-Ts").with_signed_payload("{timestamp}"));
+            .with_timestamp(SignatureTimestamp::new("X-Ts"))
+            .with_signed_payload("{timestamp}");
         assert!(Scheme::Signature(s).validate().is_err());
     }
 
     #[test]
     fn rejects_a_template_that_does_not_sign_the_timestamp() {
         let s = SignatureScheme::new("X-Sig", SignatureEncoding::Hex)
-            .with_timestamp(SignatureTimestamp::new("X-Ts").with_signed_payload("v1.{body}"));
+            .with_timestamp(SignatureTimestamp::new("X-Ts"))
+            .with_signed_payload("v1.{body}");
         let err = Scheme::Signature(s).validate().unwrap_err().to_string();
         assert!(err.contains("{timestamp}"), "{err}");
+    }
+
+    #[test]
+    fn rejects_what_cannot_be_read_or_keyed() {
+        let base = SignatureScheme::new("X-Sig", SignatureEncoding::Hex);
+        let bad = [
+            base.with_separator(""),
+            SignatureScheme::new("bad header", SignatureEncoding::Hex),
+            SignatureScheme::in_field("no-slash", SignatureEncoding::Hex),
+            base.with_algorithm(SignatureAlgorithm::Ed25519)
+                .with_key(KeyFormat::Text),
+            base.with_key(KeyFormat::Pem),
+            base.with_timestamp(SignatureTimestamp::in_element("t=")),
+            base.with_separator(",")
+                .with_timestamp(SignatureTimestamp::in_element("")),
+            base.with_timestamp(SignatureTimestamp::new("X-Ts").with_tolerance(Duration::ZERO)),
+            base.with_signed_payload("{header:bad header}{body}"),
+            base.with_event_id(EventId::Field("id")),
+            base.with_event_id(EventId::Header("bad header")),
+        ];
+        for s in bad {
+            assert!(Scheme::Signature(s).validate().is_err(), "{s:?}");
+        }
+        assert!(
+            Scheme::Signature(
+                base.with_separator(",")
+                    .with_timestamp(SignatureTimestamp::in_element("t="))
+            )
+            .validate()
+            .is_ok()
+        );
     }
 
     #[test]

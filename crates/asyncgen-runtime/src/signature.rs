@@ -1,97 +1,239 @@
-//! Body signatures as `x-asyncgen-signature` defines them: which bytes are signed, with which
-//! MAC, and how the MAC is written. The verifier and the signer share this module so that they
-//! cannot disagree about any of it; the grammar itself is `asyncgen-signature`'s.
+//! Body signatures as `x-asyncgen-signature` defines them: which bytes of a request are signed
+//! and how a signature and its timestamp are written. The verifier and the signer share this
+//! module so that they cannot disagree about any of it; the grammar itself is
+//! `asyncgen-signature`'s.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
-#[cfg(feature = "receiver")]
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
-use sha2::{Sha256, Sha512};
+use http::HeaderMap;
+use sha2::{Digest, Sha256};
 
-use asyncgen_signature::{BODY_ONLY, SignedPart};
+use asyncgen_signature::SignedPart;
 
 use crate::error::ConfigError;
-use crate::scheme::{SignatureAlgorithm, SignatureEncoding, SignatureScheme, template_error};
-
-/// A sender writes padded base64; a receiver also takes it unpadded, which changes nothing
-/// about what verifies (the decoded bytes are compared) but spares a provider quirk.
 #[cfg(feature = "receiver")]
-const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+use crate::scheme::SignatureSource;
+use crate::scheme::{SignatureEncoding, SignatureScheme, template_error};
 
-/// The same leniency for the URL-safe alphabet, which a sender writes unpadded.
-#[cfg(feature = "receiver")]
-const BASE64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+/// A request as the provider sent it, or as a sender is about to send it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Request<'a> {
+    pub method: &'a str,
+    /// The full URL the provider called (`None` where no public origin is configured; a
+    /// scheme that signs the URL then refuses).
+    pub url: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
 
-/// What `scheme` signs, in order: the body alone, or its timestamp template (which must sign
-/// both the body and the timestamp).
+/// A piece the signed payload needs and the request lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Missing {
+    Header(&'static str),
+    Field(&'static str),
+    Url,
+    /// The URL names a body hash (Twilio's `bodySHA256`) the body does not have.
+    BodyHash,
+}
+
+/// What `scheme` signs, in order (checked: it covers the body and signs its timestamp).
 pub(crate) fn signed_parts(
     scheme: &SignatureScheme,
 ) -> Result<Vec<SignedPart<'static>>, ConfigError> {
-    match scheme.timestamp {
-        Some(ts) => asyncgen_signature::signed_parts(ts.signed_payload).map_err(template_error),
-        None => Ok(BODY_ONLY.to_vec()),
-    }
+    let timestamp = scheme.timestamp.map(|t| t.source);
+    asyncgen_signature::signed_parts(scheme.template(), timestamp).map_err(template_error)
 }
 
-/// The MAC of the signed payload `parts` builds from `timestamp` and `body` under
-/// `algorithm`, fed piecewise so the body is never copied.
-pub(crate) fn mac(
-    algorithm: SignatureAlgorithm,
-    secret: &[u8],
-    parts: &[SignedPart<'_>],
-    timestamp: &str,
-    body: &[u8],
-) -> Vec<u8> {
-    match algorithm {
-        SignatureAlgorithm::HmacSha256 => hmac::<Hmac<Sha256>>(secret, parts, timestamp, body),
-        SignatureAlgorithm::HmacSha1 => hmac::<Hmac<Sha1>>(secret, parts, timestamp, body),
-        SignatureAlgorithm::HmacSha512 => hmac::<Hmac<Sha512>>(secret, parts, timestamp, body),
-    }
+/// The JSON body, parsed at most once per request.
+pub(crate) struct Json<'a> {
+    body: &'a [u8],
+    value: Option<Option<serde_json::Value>>,
 }
 
-fn hmac<M: Mac + hmac::digest::KeyInit>(
-    secret: &[u8],
-    parts: &[SignedPart<'_>],
-    timestamp: &str,
-    body: &[u8],
-) -> Vec<u8> {
-    // HMAC takes keys of any length (longer ones are hashed), so this cannot fail.
-    let mut mac = <M as Mac>::new_from_slice(secret).expect("HMAC accepts a key of any length");
-    for part in parts {
-        match part {
-            SignedPart::Literal(text) => mac.update(text.as_bytes()),
-            SignedPart::Timestamp => mac.update(timestamp.as_bytes()),
-            SignedPart::Body => mac.update(body),
+impl<'a> Json<'a> {
+    pub(crate) fn new(body: &'a [u8]) -> Self {
+        Json { body, value: None }
+    }
+
+    /// The text of the field at `pointer`: a string as it is, a number or boolean as JSON
+    /// writes it; `None` when absent, null, or an object or array.
+    pub(crate) fn text(&mut self, pointer: &str) -> Option<String> {
+        let body = self.body;
+        let value = self
+            .value
+            .get_or_insert_with(|| serde_json::from_slice(body).ok());
+        match value.as_ref()?.pointer(pointer)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)) => Some(v.to_string()),
+            _ => None,
         }
     }
-    mac.finalize().into_bytes().to_vec()
 }
 
-/// The MAC as the header writes it (hex lowercase, base64 padded, base64url unpadded).
-#[cfg(feature = "sender")]
-pub(crate) fn encode(encoding: SignatureEncoding, mac: &[u8]) -> String {
-    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-    match encoding {
-        SignatureEncoding::Hex => hex::encode(mac),
-        SignatureEncoding::Base64 => STANDARD.encode(mac),
-        SignatureEncoding::Base64url => URL_SAFE_NO_PAD.encode(mac),
+/// The bytes `parts` sign for `request`, with the timestamp text `timestamp` and the request
+/// URL `url` (one of [`url_variants`]).
+pub(crate) fn payload(
+    parts: &[SignedPart<'static>],
+    request: &Request<'_>,
+    url: Option<&str>,
+    timestamp: &str,
+    json: &mut Json<'_>,
+) -> Result<Vec<u8>, Missing> {
+    let mut out = Vec::with_capacity(request.body.len() + 64);
+    for part in parts {
+        match *part {
+            SignedPart::Literal(text) => out.extend_from_slice(text.as_bytes()),
+            SignedPart::Timestamp => out.extend_from_slice(timestamp.as_bytes()),
+            SignedPart::Body => out.extend_from_slice(request.body),
+            SignedPart::Method => out.extend_from_slice(request.method.as_bytes()),
+            SignedPart::Url => out.extend_from_slice(url.ok_or(Missing::Url)?.as_bytes()),
+            SignedPart::Form => {
+                if !body_hash_matches(url, request.body)? {
+                    out.extend_from_slice(&sorted_form(request.body));
+                }
+            }
+            SignedPart::Header(name) => {
+                let value = header(request.headers, name).ok_or(Missing::Header(name))?;
+                out.extend_from_slice(value.as_bytes());
+            }
+            SignedPart::Field(pointer) => {
+                let value = json.text(pointer).ok_or(Missing::Field(pointer))?;
+                out.extend_from_slice(value.as_bytes());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Twilio signs a JSON body by its SHA-256 in the URL's `bodySHA256` query parameter and
+/// then signs the URL alone: `Ok(true)` when the URL names a hash and it is the body's,
+/// `Ok(false)` when it names none (the form parameters are signed), an error when it names
+/// another body's.
+fn body_hash_matches(url: Option<&str>, body: &[u8]) -> Result<bool, Missing> {
+    let Some(query) = url.and_then(|u| u.split_once('?')).map(|(_, q)| q) else {
+        return Ok(false);
+    };
+    let Some((_, named)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "bodySHA256")
+    else {
+        return Ok(false);
+    };
+    let actual = hex::encode(Sha256::digest(body));
+    use subtle::ConstantTimeEq as _;
+    if bool::from(actual.as_bytes().ct_eq(named.as_bytes())) {
+        Ok(true)
+    } else {
+        Err(Missing::BodyHash)
     }
 }
 
-/// The MAC bytes of one signature as the header wrote it; `None` if it does not decode.
+/// Form parameters sorted by name, then by value, each distinct pair once, each name
+/// followed by its value (what Twilio's SDKs sign).
+fn sorted_form(body: &[u8]) -> Vec<u8> {
+    let mut params: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(body) {
+        params
+            .entry(name.into_owned())
+            .or_default()
+            .insert(value.into_owned());
+    }
+    let mut out = Vec::new();
+    for (name, values) in params {
+        for value in values {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(value.as_bytes());
+        }
+    }
+    out
+}
+
+#[cfg(feature = "receiver")]
+/// The URL as received, the same URL without its port, and with the scheme's default port:
+/// the providers that sign URLs are not consistent about ports, and Twilio's SDKs accept all
+/// three.
+#[cfg(feature = "receiver")]
+pub(crate) fn url_variants(url: &str) -> Vec<String> {
+    let mut out = vec![url.to_owned()];
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return out;
+    };
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "https" => "443",
+        "http" => "80",
+        _ => return out,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host, Some(port))
+        }
+        _ => (authority, None),
+    };
+    if port.is_some() {
+        out.push(format!("{scheme}://{host}{tail}"));
+    }
+    if port != Some(default) {
+        out.push(format!("{scheme}://{host}:{default}{tail}"));
+    }
+    out
+}
+
+/// A header's trimmed, non-empty text.
+pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The signature header's or field's items: each value split by the separator and trimmed.
+#[cfg(feature = "receiver")]
+pub(crate) fn items(
+    scheme: &SignatureScheme,
+    headers: &HeaderMap,
+    json: &mut Json<'_>,
+) -> Vec<String> {
+    let values: Vec<String> = match scheme.source {
+        SignatureSource::Header(name) => headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect(),
+        SignatureSource::Field(pointer) => json.text(pointer).into_iter().collect(),
+    };
+    values
+        .iter()
+        .flat_map(|v| match scheme.separator {
+            Some(sep) => v.split(sep).map(str::to_owned).collect::<Vec<_>>(),
+            None => vec![v.clone()],
+        })
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// The signature as the header writes it (hex lowercase, base64 padded, base64url unpadded).
+#[cfg(feature = "sender")]
+pub(crate) fn encode(encoding: SignatureEncoding, signature: &[u8]) -> String {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    match encoding {
+        SignatureEncoding::Hex => hex::encode(signature),
+        SignatureEncoding::Base64 => STANDARD.encode(signature),
+        SignatureEncoding::Base64url => URL_SAFE_NO_PAD.encode(signature),
+    }
+}
+
+/// The bytes of one signature as written; `None` if it does not decode.
 #[cfg(feature = "receiver")]
 pub(crate) fn decode(encoding: SignatureEncoding, text: &str) -> Option<Vec<u8>> {
     match encoding {
         SignatureEncoding::Hex => hex::decode(text).ok(),
-        SignatureEncoding::Base64 => BASE64_LENIENT.decode(text).ok(),
-        SignatureEncoding::Base64url => BASE64URL_LENIENT.decode(text).ok(),
+        SignatureEncoding::Base64 => crate::key::BASE64_LENIENT.decode(text).ok(),
+        SignatureEncoding::Base64url => crate::key::BASE64URL_LENIENT.decode(text).ok(),
     }
 }
 
@@ -99,91 +241,62 @@ pub(crate) fn decode(encoding: SignatureEncoding, text: &str) -> Option<Vec<u8>>
 mod tests {
     use super::*;
 
-    use crate::scheme::SignatureTimestamp;
+    #[test]
+    fn form_parameters_are_sorted_and_concatenated() {
+        assert_eq!(
+            sorted_form(b"To=%2B1555&From=x&Body=hi+there&A=2&A=1&A=1"),
+            b"A1A2Bodyhi thereFromxTo+1555"
+        );
+        assert_eq!(sorted_form(b""), b"");
+    }
 
     #[test]
-    fn a_timestamped_scheme_signs_its_template_and_a_plain_one_the_body() {
-        let plain = SignatureScheme::new("X-Sig", SignatureEncoding::Hex);
-        assert_eq!(signed_parts(&plain).unwrap(), BODY_ONLY);
-        let stamped = plain.with_timestamp(SignatureTimestamp::new("X-Ts"));
+    fn urls_are_tried_with_and_without_the_default_port() {
         assert_eq!(
-            signed_parts(&stamped).unwrap(),
+            url_variants("https://example.com/hook?a=1"),
             [
-                SignedPart::Timestamp,
-                SignedPart::Literal("."),
-                SignedPart::Body
+                "https://example.com/hook?a=1",
+                "https://example.com:443/hook?a=1"
             ]
         );
-        let unsigned_ts =
-            plain.with_timestamp(SignatureTimestamp::new("X-Ts").with_signed_payload("{body}"));
-        assert!(signed_parts(&unsigned_ts).is_err());
-    }
-
-    /// RFC 2202 and RFC 4231, test case 2 ("Jefe"): each algorithm is the one its name says.
-    #[test]
-    fn published_hmac_vectors() {
-        let data = b"what do ya want for nothing?";
-        let cases = [
-            (
-                SignatureAlgorithm::HmacSha1,
-                "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
-            ),
-            (
-                SignatureAlgorithm::HmacSha256,
-                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
-            ),
-            (
-                SignatureAlgorithm::HmacSha512,
-                "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554\
-                 9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
-            ),
-        ];
         assert_eq!(
-            cases.len(),
-            SignatureAlgorithm::ALL.len(),
-            "a vector per algorithm"
+            url_variants("https://example.com:443/hook"),
+            ["https://example.com:443/hook", "https://example.com/hook"]
         );
-        for (algorithm, expected) in cases {
-            let got = mac(algorithm, b"Jefe", BODY_ONLY, "", data);
-            assert_eq!(hex::encode(&got), expected, "{}", algorithm.name());
-            assert_eq!(got.len(), algorithm.mac_len());
-        }
+        assert_eq!(
+            url_variants("http://example.com:8080/hook"),
+            [
+                "http://example.com:8080/hook",
+                "http://example.com/hook",
+                "http://example.com:80/hook"
+            ]
+        );
+        assert_eq!(
+            url_variants("http://example.com"),
+            ["http://example.com", "http://example.com:80"]
+        );
     }
 
     #[test]
-    fn piecewise_mac_equals_mac_of_the_joined_payload() {
-        let parts = asyncgen_signature::signed_parts("{timestamp}.{body}").unwrap();
-        let alg = SignatureAlgorithm::HmacSha256;
-        let joined = mac(alg, b"k", BODY_ONLY, "", b"17.{}");
-        assert_eq!(mac(alg, b"k", &parts, "17", b"{}"), joined);
-        assert_eq!(joined.len(), alg.mac_len());
+    fn a_body_hash_in_the_url_replaces_the_form() {
+        let body = br#"{"a":1}"#;
+        let hash = hex::encode(Sha256::digest(body));
+        let url = format!("https://x.test/h?bodySHA256={hash}");
+        assert_eq!(body_hash_matches(Some(&url), body), Ok(true));
+        assert_eq!(body_hash_matches(Some(&url), b"{}"), Err(Missing::BodyHash));
+        assert_eq!(body_hash_matches(Some("https://x.test/h"), body), Ok(false));
+        assert_eq!(body_hash_matches(None, body), Ok(false));
     }
 
-    #[cfg(all(feature = "receiver", feature = "sender"))]
     #[test]
-    fn encodings_round_trip() {
-        let m = [0xabu8; 32];
-        for e in SignatureEncoding::ALL.iter().copied() {
-            assert_eq!(decode(e, &encode(e, &m)).unwrap(), m);
-        }
-        // The two alphabets differ exactly where `+` / `/` and `-` / `_` stand.
-        assert_eq!(encode(SignatureEncoding::Base64, &[0xfb, 0xff]), "+/8=");
-        assert_eq!(encode(SignatureEncoding::Base64url, &[0xfb, 0xff]), "-_8");
-        assert_eq!(
-            decode(SignatureEncoding::Base64url, "-_8=").unwrap(),
-            [0xfb, 0xff]
-        );
-        assert!(decode(SignatureEncoding::Base64url, "+/8=").is_none());
-        assert!(decode(SignatureEncoding::Base64, "-_8").is_none());
-        assert_eq!(
-            decode(SignatureEncoding::Hex, "ABCD").unwrap(),
-            [0xab, 0xcd]
-        );
-        assert_eq!(
-            decode(SignatureEncoding::Base64, "q6s").unwrap(),
-            [0xab, 0xab]
-        );
-        assert!(decode(SignatureEncoding::Hex, "zz").is_none());
-        assert!(decode(SignatureEncoding::Base64, "!!").is_none());
+    fn fields_are_read_as_text() {
+        let mut json = Json::new(br#"{"s":"1","n":17,"b":true,"o":{},"z":null}"#);
+        assert_eq!(json.text("/s").as_deref(), Some("1"));
+        assert_eq!(json.text("/n").as_deref(), Some("17"));
+        assert_eq!(json.text("/b").as_deref(), Some("true"));
+        assert_eq!(json.text("/o"), None);
+        assert_eq!(json.text("/z"), None);
+        assert_eq!(json.text("/nope"), None);
+        assert_eq!(Json::new(b"not json").text("/s"), None);
     }
 }

@@ -31,9 +31,8 @@ const STAMPED: Security = Security::new(
     Scheme::Signature(
         SignatureScheme::new("X-Signature", SignatureEncoding::Base64)
             .with_prefix("v1=")
-            .with_timestamp(
-                SignatureTimestamp::new("X-Timestamp").with_signed_payload("v1:{timestamp}:{body}"),
-            ),
+            .with_timestamp(SignatureTimestamp::new("X-Timestamp"))
+            .with_signed_payload("v1:{timestamp}:{body}"),
     ),
 );
 const DIALPAD: Security = Security::new("dialpadJwt", Scheme::Jwt(JwtScheme::new(true)));

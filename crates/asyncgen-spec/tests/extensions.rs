@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use asyncgen_spec::Diagnostic;
 use asyncgen_spec::extensions::{
     self, Delivery, Dispatch, DispatchRule, Duration, DurationError, DurationUnit, Extension,
-    HttpMethod, Jitter, Reconnect, Signature, SignatureEncoding, Topic, TopicPart,
+    HttpMethod, Jitter, Reconnect, Signature, SignatureEncoding, SignatureLocation, Topic,
+    TopicPart,
 };
 use serde_json::{Value, json};
 
@@ -160,7 +161,7 @@ fn seed_values_read_as_documented() {
         "/components/securitySchemes/webhookSignature/x-asyncgen-signature",
     ))
     .expect("signature");
-    assert_eq!(s.encoding, SignatureEncoding::Hex);
+    assert_eq!(s.encoding, Some(SignatureEncoding::Hex));
     assert!(s.timestamp.is_none());
 
     let d: Dispatch = extensions::parse(&read(
@@ -257,7 +258,13 @@ fn signature_timestamp_without_header() {
         "/components/securitySchemes/sig/x-asyncgen-signature/timestamp",
         12,
     );
-    assert_mentions(&d, &["missing required field `header`", "Unix seconds"]);
+    assert_mentions(
+        &d,
+        &[
+            "exactly one of `header`, `element` or `field`",
+            "Unix seconds",
+        ],
+    );
     assert!(d.location.at_key);
 }
 
@@ -288,7 +295,7 @@ fn signature_signed_payload_must_cover_the_body_and_tolerance_be_positive() {
         "{}",
         show(&ds)
     );
-    assert_mentions(&ds[1], &["does not include `{body}`"]);
+    assert_mentions(&ds[1], &["signs nothing of the body"]);
 }
 
 /// A tolerance enforced on a timestamp the MAC does not cover checks a value anyone on the
@@ -322,6 +329,132 @@ fn signature_timestamp_must_be_signed() {
     );
 }
 
+/// A preset is a whole scheme: any scheme type may carry it (the preset says where the
+/// signature is), and fields beside it override it.
+#[test]
+fn signature_presets_stand_alone_or_with_overrides() {
+    expect_clean(
+        "components:
+  securitySchemes:
+    stripe:
+      type: symmetricEncryption
+      x-asyncgen-signature:
+        preset: stripe
+    discord:
+      type: asymmetricEncryption
+      x-asyncgen-signature:
+        preset: discord
+        key: pem
+    github:
+      type: httpApiKey
+      in: header
+      name: X-Hub-Signature-256
+      x-asyncgen-signature:
+        preset: github
+        timestamp:
+          header: X-Ts
+        signedPayload: '{timestamp}.{body}'
+",
+    );
+    let s: Signature = extensions::parse(
+        &json!({"preset": "stripe", "timestamp": {"element": "t=", "tolerance": "1m"}}),
+    )
+    .expect("valid");
+    let r = s.resolve(None).expect("complete");
+    assert_eq!(
+        r.location,
+        SignatureLocation::Header("Stripe-Signature".into())
+    );
+    assert_eq!(r.separator.as_deref(), Some(","));
+    assert_eq!(r.signed_payload, "{timestamp}.{body}");
+    assert_eq!(
+        r.timestamp.expect("timestamp").tolerance.as_millis(),
+        60_000
+    );
+    let r = s.resolve(Some("X-Other")).expect("complete");
+    assert_eq!(
+        r.location,
+        SignatureLocation::Header("X-Other".into()),
+        "the scheme's own header name wins over the preset's"
+    );
+}
+
+#[test]
+fn signature_unknown_preset_suggests_one() {
+    let d = expect_one(
+        &format!(
+            "{SIG_SCHEME}      x-asyncgen-signature:
+        preset: stirpe
+"
+        ),
+        "invalid-extension",
+        "/components/securitySchemes/sig/x-asyncgen-signature/preset",
+        10,
+    );
+    assert_mentions(&d, &["unknown preset `stirpe`", "did you mean `stripe`"]);
+}
+
+#[test]
+fn signature_refusals_of_the_general_vocabulary() {
+    let cases = [
+        (
+            "algorithm: ed25519\n        encoding: hex\n        key: text",
+            "/key",
+            "cannot be written as `text`",
+        ),
+        (
+            "algorithm: hmac-sha256\n        encoding: hex\n        separator: ','\n        timestamp:\n          element: 't='\n          header: X-T",
+            "/timestamp",
+            "exactly one of",
+        ),
+        (
+            "algorithm: hmac-sha256\n        encoding: hex\n        timestamp:\n          element: 't='",
+            "/timestamp/element",
+            "needs a `separator`",
+        ),
+        (
+            "algorithm: hmac-sha256\n        encoding: hex\n        field: signature",
+            "/field",
+            "not a JSON pointer",
+        ),
+        (
+            "algorithm: hmac-sha256\n        encoding: hex\n        eventId: {}",
+            "/eventId",
+            "exactly one of `header` or `field`",
+        ),
+        (
+            "algorithm: hmac-sha256\n        encoding: hex\n        signedPayload: '{url}'",
+            "/signedPayload",
+            "signs nothing of the body",
+        ),
+        (
+            "algorithm: hmac-sha256\n        encoding: hex\n        signedPayload: '{timestamp}{body}'",
+            "/signedPayload",
+            "declares no `timestamp`",
+        ),
+        (
+            "algorithm: hmac-sha256\n        encoding: hex\n        signedPayload: '{header:}{body}'",
+            "/signedPayload",
+            "needs a header name",
+        ),
+        ("encoding: hex", "/algorithm", "`algorithm` is required"),
+    ];
+    for (body, at, says) in cases {
+        let body = body.replace("\\n", "\n");
+        let ds = load(&format!(
+            "{SIG_SCHEME}      x-asyncgen-signature:\n        {body}\n"
+        ));
+        assert_eq!(ds.len(), 1, "{body}:\n{}", show(&ds));
+        assert_eq!(
+            ds[0].location.pointer.as_str(),
+            format!("/components/securitySchemes/sig/x-asyncgen-signature{at}"),
+            "{body}"
+        );
+        assert_mentions(&ds[0], &[says]);
+        assert!(ds[0].is_error());
+    }
+}
+
 #[test]
 fn signature_on_the_wrong_kind_of_scheme() {
     let d = expect_one(
@@ -340,7 +473,7 @@ fn signature_on_the_wrong_kind_of_scheme() {
         9,
     );
     assert!(d.location.at_key);
-    assert_mentions(&d, &["`type: httpApiKey`, `in: query`", "in: header"]);
+    assert_mentions(&d, &["`in: query`", "in: header"]);
 }
 
 #[test]
@@ -1389,12 +1522,8 @@ fn extensions_round_trip_through_serde() {
     });
     let s: Signature = extensions::parse(&value).expect("valid");
     assert_eq!(serde_json::to_value(&s).expect("serialize"), value);
-    let parts = s
-        .timestamp
-        .as_ref()
-        .and_then(|t| t.signed_parts())
-        .expect("parts");
-    assert_eq!(parts.len(), 3);
+    let resolved = s.resolve(Some("X-Signature")).expect("complete");
+    assert_eq!(resolved.signed_parts().expect("parts").len(), 3);
 }
 
 // ---- JSON Schemas ----

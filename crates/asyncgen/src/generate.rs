@@ -90,6 +90,9 @@ fn regenerate(args: &GenerateArgs, command: &str) -> Result<Run, ExitCode> {
     }
     let run = match pipeline::run(&args.spec, &settings) {
         Ok(run) => run,
+        Err(e @ asyncgen_codegen::GenerateError::UnknownPreset { .. }) => {
+            return Err(crate::usage_error(&[command], &e.to_string()));
+        }
         Err(e) => {
             status(&format!("error: {e}"));
             return Err(ExitCode::from(1));

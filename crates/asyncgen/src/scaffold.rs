@@ -234,12 +234,13 @@ fn receiver(receiver: &ReceiverArgs) -> Result<PathBuf, Failure> {
     let runtime = runtime_dependency(args.runtime_path.as_deref(), &settings)?;
     let title = run.title.clone();
     let secrets = secrets(&run.endpoints);
+    let signs_url = secrets.iter().any(|s| s.signs_url);
     let (only, options) = regenerate_flags(&settings);
     let ctx = context! {
         name, title, runtime, spec, only, options,
         schemars => settings.derive_json_schema,
         endpoints => &run.endpoints,
-        secrets,
+        secrets, signs_url,
         insecure_no_verification => receiver.insecure_no_verification,
     };
     write_package(args, RECEIVER, &ctx, run.files, spec_files)

@@ -450,6 +450,45 @@ fn an_output_without_its_prerequisites_is_a_usage_error() {
     assert_eq!(files_in(&dir), ["mod.rs", "receiver.rs", "types.rs"]);
 }
 
+/// `--verify PRESET` gives a document without security a provider's preset; an unknown one is
+/// a usage error that lists the presets, and writes nothing.
+#[test]
+fn verify_names_a_preset_or_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let spec = tmp.path().join("open.yml");
+    std::fs::write(
+        &spec,
+        "asyncapi: 2.6.0
+info: {title: Open, version: '1'}
+servers:
+  customer: {url: 'https://hooks.example.com/open', protocol: https}
+channels:
+  events:
+    subscribe:
+      message: {name: a, payload: {type: object}}
+",
+    )
+    .expect("write");
+    let spec = spec.to_str().expect("UTF-8 temp path");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+    let out = asyncgen(&["generate", spec, "-o", dir_arg, "--verify", "nope"]);
+    expect_exit(&out, 2, "generate --verify nope");
+    assert!(stderr(&out).contains("github, stripe"), "{}", stderr(&out));
+    assert!(!dir.exists());
+
+    let out = asyncgen(&["generate", spec, "-o", dir_arg, "--verify", "github"]);
+    expect_exit(&out, 0, "generate --verify github");
+    assert_eq!(stderr(&out).matches("unverified-endpoint").count(), 0);
+    let receiver = std::fs::read_to_string(dir.join("receiver.rs")).expect("receiver.rs");
+    assert!(receiver.contains("\"X-Hub-Signature-256\""), "{receiver}");
+    // `check` takes the same option: without it the code differs.
+    let out = asyncgen(&["check", spec, "-o", dir_arg, "--verify", "github"]);
+    expect_exit(&out, 0, "check --verify github");
+    let out = asyncgen(&["check", spec, "-o", dir_arg]);
+    expect_exit(&out, 1, "check without --verify");
+}
+
 /// The websocket outputs are `ws-client` and `ws-mock`, so other protocols' clients can join;
 /// their old names still work, and both spellings write the same files under the same names.
 #[test]

@@ -41,10 +41,15 @@ struct Running {
 
 impl Running {
     fn start(binary: &Path, env: &[(&str, &str)]) -> Running {
+        Running::start_with(binary, &[], env)
+    }
+
+    fn start_with(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
         let data = tempfile::tempdir().expect("data dir");
         let mut child = Command::new(binary)
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data.path())
+            .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -290,6 +295,142 @@ fn an_unverified_receiver_runs_only_when_scaffolded_insecure() {
         .expect("an unsigned event is accepted");
     let line = running.next_event();
     assert_eq!(line["message"], message);
+}
+
+/// A receiver scaffolded from a document that names only providers' presets builds, starts with
+/// each provider's key in the form its dashboard shows (public keys for Discord, Telnyx and
+/// SendGrid) and the public URL Twilio signs, answers the handshakes, accepts what each provider
+/// signs and refuses a forgery.
+#[test]
+fn a_receiver_scaffolded_from_presets_verifies_each_provider() {
+    use asyncgen_generated_tests::regression_signature_presets::receiver as presets;
+    use asyncgen_runtime::sender::{Outgoing, Signer};
+    use asyncgen_runtime::{Scheme, Security};
+
+    const SPEC: &str = "tests/fixtures/regressions/signature-presets/asyncapi.yml";
+    let (_keep, binary) = scaffold_and_build("receiver", SPEC, "preset-receiver");
+    let readme =
+        std::fs::read_to_string(_keep.path().join("preset-receiver/README.md")).expect("README");
+    assert!(
+        readme.contains("--public-url") && readme.contains("the provider's public key"),
+        "{readme}"
+    );
+
+    // One key per scheme: a shared secret, or for an asymmetric preset the private key the
+    // test signs with and the public key the receiver is given.
+    let seed = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+    let signer = |security: Security| -> (Signer, String) {
+        let Scheme::Signature(s) = security.scheme else {
+            panic!("a preset is a signature")
+        };
+        if s.algorithm.is_asymmetric() {
+            let key = if s.key_format() == asyncgen_runtime::KeyFormat::Hex {
+                "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20".to_owned()
+            } else {
+                seed.to_owned()
+            };
+            let signer =
+                Signer::new(security, Some(Secret::new(&key).expect("key"))).expect("signer");
+            let public = signer.public_key().expect("public key");
+            (signer, public)
+        } else {
+            let secret = if s.key_format() == asyncgen_runtime::KeyFormat::Whsec {
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()
+            } else {
+                format!("{}-secret", security.key)
+            };
+            let signer =
+                Signer::new(security, Some(Secret::new(&secret).expect("secret"))).expect("signer");
+            (signer, secret)
+        }
+    };
+    let securities = [
+        presets::GITHUB_SECURITY,
+        presets::STRIPE_SECURITY,
+        presets::SLACK_SECURITY,
+        presets::SHOPIFY_SECURITY,
+        presets::TWILIO_SECURITY,
+        presets::STANDARD_WEBHOOKS_SECURITY,
+        presets::SVIX_SECURITY,
+        presets::ZOOM_SECURITY,
+        presets::INTERCOM_SECURITY,
+        presets::HUBSPOT_V3_SECURITY,
+        presets::SQUARE_SECURITY,
+        presets::PAGERDUTY_SECURITY,
+        presets::LINEAR_SECURITY,
+        presets::SENDGRID_SECURITY,
+        presets::DISCORD_SECURITY,
+        presets::MAILGUN_SECURITY,
+        presets::PADDLE_SECURITY,
+        presets::TELNYX_SECURITY,
+    ]
+    .map(|s| s.expect("secured"));
+    let keys: Vec<(String, String)> = securities
+        .iter()
+        .map(|s| (s.env_var(), signer(*s).1))
+        .collect();
+    let env: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let origin = "https://hooks.example.com";
+    let running = Running::start_with(&binary, &["--public-url", origin], &env);
+    let base = running.url.rsplit_once('/').expect("a path").0.to_owned();
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let post = |path: &str, signed: &asyncgen_runtime::sender::SignedRequest| {
+        rt.block_on(async {
+            let response = client
+                .post(format!("{base}{path}"))
+                .headers(signed.headers.clone())
+                .body(signed.body.clone())
+                .send()
+                .await
+                .expect("the receiver answers");
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap_or_default())
+        })
+    };
+
+    let (slack, _) = signer(presets::SLACK_SECURITY.expect("slack"));
+    let challenge = r#"{"type":"url_verification","challenge":"c-1"}"#;
+    let (status, body) = post(
+        presets::SLACK_PATH,
+        &slack.sign(challenge.as_bytes()).expect("signs"),
+    );
+    assert_eq!((status, body.trim()), (200, r#"{"challenge":"c-1"}"#));
+
+    let (discord, _) = signer(presets::DISCORD_SECURITY.expect("discord"));
+    let ping = discord.sign(br#"{"type":1}"#).expect("signs");
+    let (status, body) = post(presets::DISCORD_PATH, &ping);
+    assert_eq!((status, body.trim()), (200, r#"{"type":1}"#));
+
+    let (stripe, _) = signer(presets::STRIPE_SECURITY.expect("stripe"));
+    let event = stripe
+        .sign(br#"{"id":"evt_1","type":"charge.succeeded"}"#)
+        .expect("signs");
+    assert_eq!(post(presets::STRIPE_PATH, &event).0, 202);
+    assert_eq!(running.next_event()["payload"]["id"], "evt_1");
+    let mut forged = event.clone();
+    forged.body = br#"{"id":"evt_2","type":"charge.succeeded"}"#.to_vec().into();
+    assert_eq!(post(presets::STRIPE_PATH, &forged).0, 401);
+
+    let (twilio, _) = signer(presets::TWILIO_SECURITY.expect("twilio"));
+    let url = format!("{origin}{}", presets::TWILIO_PATH);
+    let mut form = twilio
+        .sign_request(
+            &Outgoing::post(b"CallSid=CA1&CallStatus=ringing").to(&url),
+            std::time::SystemTime::now(),
+        )
+        .expect("signs");
+    form.headers.insert(
+        "content-type",
+        "application/x-www-form-urlencoded".parse().expect("header"),
+    );
+    assert_eq!(post(presets::TWILIO_PATH, &form).0, 202);
+    let line = running.next_event();
+    assert_eq!(
+        line["payload"],
+        serde_json::json!({"CallSid": "CA1", "CallStatus": "ringing"})
+    );
 }
 
 #[test]

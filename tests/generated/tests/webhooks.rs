@@ -3,7 +3,8 @@
 //! for its message, typed, exactly once; in queued and in direct delivery. Then what must never
 //! reach a handler: forged, unsigned and malformed requests, each with its status.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,10 +13,11 @@ use asyncgen_generated_tests::{
     specs_dial9_webhooks as dial9, specs_dialer_cx_webhooks as dialer_cx,
     specs_dialpad_webhooks as dialpad,
 };
-use asyncgen_runtime::receiver::{Delivery, HandlerError, Receiver, Route};
+use asyncgen_runtime::receiver::{Delivery, HandlerError};
 use asyncgen_runtime::{Secret, Secrets};
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
+
+use common::Running;
 
 /// What the handler methods were called with: `(method, payload as JSON)`, in order.
 #[derive(Default)]
@@ -98,48 +100,6 @@ recording_handler!(Dialpad: dialpad;
 );
 
 /// A receiver serving `route` on an ephemeral loopback port until the token is cancelled.
-struct Running {
-    addr: SocketAddr,
-    shutdown: CancellationToken,
-    _data: tempfile::TempDir,
-}
-
-impl Running {
-    async fn start(route: Route, delivery: Delivery) -> Running {
-        let data = tempfile::tempdir().expect("temp dir");
-        let receiver = Receiver::builder()
-            .route(route)
-            .delivery(delivery)
-            .data_dir(data.path())
-            .build()
-            .expect("receiver builds");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("address");
-        let shutdown = CancellationToken::new();
-        tokio::spawn({
-            let shutdown = shutdown.clone();
-            async move { receiver.serve(listener, shutdown).await }
-        });
-        Running {
-            addr,
-            shutdown,
-            _data: data,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
 /// Waits (bounded) until `recorder` holds `n` calls.
 async fn calls_reach(recorder: &Recorder, n: usize) -> Vec<(&'static str, Value)> {
     for _ in 0..500 {

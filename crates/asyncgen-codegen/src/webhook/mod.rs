@@ -8,7 +8,10 @@ use asyncgen_ir::Api;
 use asyncgen_ir::types::{TypeKind, TypeRef, TypeSpace, field_name, type_name};
 use asyncgen_ir::views::{EndpointView, Views};
 use asyncgen_ir::webhook::{Endpoint, SecurityKind, WebhookSecurity};
-use asyncgen_spec::extensions::{SignatureAlgorithm, SignatureEncoding};
+use asyncgen_spec::extensions::{
+    EventIdLocation, Handshake, KeyFormat, ResolvedSignature, SignatureAlgorithm,
+    SignatureEncoding, SignatureLocation, TimestampLocation, TimestampUnit,
+};
 use heck::ToShoutySnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -164,19 +167,7 @@ pub fn env_var(key: &str) -> String {
 
 fn describe(s: &WebhookSecurity) -> String {
     match &s.kind {
-        SecurityKind::Signature { header, signature } => format!(
-            "an {} signature of the body in header `{header}`{}",
-            match signature.algorithm {
-                SignatureAlgorithm::HmacSha256 => "HMAC-SHA256",
-                SignatureAlgorithm::HmacSha1 => "HMAC-SHA1",
-                SignatureAlgorithm::HmacSha512 => "HMAC-SHA512",
-            },
-            if signature.timestamp.is_some() {
-                ", with a signed timestamp"
-            } else {
-                ""
-            }
-        ),
+        SecurityKind::Signature(sig) => describe_signature(sig),
         SecurityKind::Jwt(jwt) if jwt.optional => {
             "the body is a JWT (HS256) whose claims are the event, or plain JSON when no secret is configured".to_owned()
         }
@@ -185,42 +176,40 @@ fn describe(s: &WebhookSecurity) -> String {
     }
 }
 
+fn describe_signature(sig: &ResolvedSignature) -> String {
+    let title = sig.algorithm.title();
+    let article = if title.starts_with(['E', 'H']) {
+        "an"
+    } else {
+        "a"
+    };
+    let what = match sig.signed_payload.as_str() {
+        "{body}" => "the body".to_owned(),
+        "{timestamp}.{body}" => "the body".to_owned(),
+        other => format!("`{other}`"),
+    };
+    let place = match &sig.location {
+        SignatureLocation::Header(h) => format!("header `{h}`"),
+        SignatureLocation::Field(f) => format!("body field `{f}`"),
+    };
+    let mut text = format!("{article} {title} signature of {what} in {place}");
+    if sig.timestamp.is_some() {
+        text.push_str(", with a signed timestamp");
+    }
+    if let Some(name) = sig.preset
+        && let Some(preset) = asyncgen_signature::preset(name)
+    {
+        text = format!("{}'s scheme (preset `{name}`): {text}", preset.provider);
+    }
+    text
+}
+
 /// The `asyncgen_runtime::Security` value of a scheme, as a constant expression.
 fn security(s: &WebhookSecurity) -> TokenStream {
     let key = &s.key;
     let scheme = match &s.kind {
-        SecurityKind::Signature { header, signature } => {
-            let encoding = match signature.encoding {
-                SignatureEncoding::Hex => quote!(Hex),
-                SignatureEncoding::Base64 => quote!(Base64),
-                SignatureEncoding::Base64url => quote!(Base64url),
-            };
-            let algorithm = match signature.algorithm {
-                SignatureAlgorithm::HmacSha256 => quote!(HmacSha256),
-                SignatureAlgorithm::HmacSha1 => quote!(HmacSha1),
-                SignatureAlgorithm::HmacSha512 => quote!(HmacSha512),
-            };
-            let mut value = quote! {
-                ::asyncgen_runtime::SignatureScheme::new(#header, ::asyncgen_runtime::SignatureEncoding::#encoding)
-                    .with_algorithm(::asyncgen_runtime::SignatureAlgorithm::#algorithm)
-            };
-            if let Some(prefix) = &signature.prefix {
-                value = quote!(#value.with_prefix(#prefix));
-            }
-            if let Some(separator) = &signature.separator {
-                value = quote!(#value.with_separator(#separator));
-            }
-            if let Some(ts) = &signature.timestamp {
-                let (header, tolerance, template) =
-                    (&ts.header, millis(&ts.tolerance), &ts.signed_payload);
-                value = quote! {
-                    #value.with_timestamp(
-                        ::asyncgen_runtime::SignatureTimestamp::new(#header)
-                            .with_tolerance(#tolerance)
-                            .with_signed_payload(#template)
-                    )
-                };
-            }
+        SecurityKind::Signature(sig) => {
+            let value = signature_scheme(sig);
             quote!(::asyncgen_runtime::Scheme::Signature(#value))
         }
         SecurityKind::Jwt(jwt) => {
@@ -233,6 +222,90 @@ fn security(s: &WebhookSecurity) -> TokenStream {
         }
     };
     quote!(::asyncgen_runtime::Security::new(#key, #scheme))
+}
+
+/// A resolved signature as the runtime's `const` builder chain; what equals the runtime's
+/// default (the template, the key format, the unit) is left out.
+fn signature_scheme(sig: &ResolvedSignature) -> TokenStream {
+    let encoding = match sig.encoding {
+        SignatureEncoding::Hex => quote!(Hex),
+        SignatureEncoding::Base64 => quote!(Base64),
+        SignatureEncoding::Base64url => quote!(Base64url),
+    };
+    let algorithm = match sig.algorithm {
+        SignatureAlgorithm::HmacSha256 => quote!(HmacSha256),
+        SignatureAlgorithm::HmacSha1 => quote!(HmacSha1),
+        SignatureAlgorithm::HmacSha512 => quote!(HmacSha512),
+        SignatureAlgorithm::Ed25519 => quote!(Ed25519),
+        SignatureAlgorithm::EcdsaP256Sha256 => quote!(EcdsaP256Sha256),
+    };
+    let encoding = quote!(::asyncgen_runtime::SignatureEncoding::#encoding);
+    let mut value = match &sig.location {
+        SignatureLocation::Header(h) => {
+            quote!(::asyncgen_runtime::SignatureScheme::new(#h, #encoding))
+        }
+        SignatureLocation::Field(f) => {
+            quote!(::asyncgen_runtime::SignatureScheme::in_field(#f, #encoding))
+        }
+    };
+    value = quote!(#value.with_algorithm(::asyncgen_runtime::SignatureAlgorithm::#algorithm));
+    if let Some(prefix) = &sig.prefix {
+        value = quote!(#value.with_prefix(#prefix));
+    }
+    if let Some(separator) = &sig.separator {
+        value = quote!(#value.with_separator(#separator));
+    }
+    if let Some(ts) = &sig.timestamp {
+        let mut t = match &ts.source {
+            TimestampLocation::Header(h) => quote!(::asyncgen_runtime::SignatureTimestamp::new(#h)),
+            TimestampLocation::Element(e) => {
+                quote!(::asyncgen_runtime::SignatureTimestamp::in_element(#e))
+            }
+            TimestampLocation::Field(f) => {
+                quote!(::asyncgen_runtime::SignatureTimestamp::in_field(#f))
+            }
+        };
+        match ts.unit {
+            TimestampUnit::Seconds => {}
+            TimestampUnit::Milliseconds => {
+                t = quote!(#t.with_unit(::asyncgen_runtime::TimestampUnit::Milliseconds));
+            }
+        }
+        let tolerance = millis(&ts.tolerance);
+        value = quote!(#value.with_timestamp(#t.with_tolerance(#tolerance)));
+    }
+    let default_template =
+        asyncgen_signature::default_template(sig.timestamp.as_ref().map(|t| t.source.source()));
+    if sig.signed_payload != default_template {
+        let template = &sig.signed_payload;
+        value = quote!(#value.with_signed_payload(#template));
+    }
+    if sig.key != sig.algorithm.default_key() {
+        let key = match sig.key {
+            KeyFormat::Text => quote!(Text),
+            KeyFormat::Base64 => quote!(Base64),
+            KeyFormat::Whsec => quote!(Whsec),
+            KeyFormat::Hex => quote!(Hex),
+            KeyFormat::Pem => quote!(Pem),
+        };
+        value = quote!(#value.with_key(::asyncgen_runtime::KeyFormat::#key));
+    }
+    if let Some(id) = &sig.event_id {
+        let id = match id {
+            EventIdLocation::Header(h) => quote!(::asyncgen_runtime::EventId::Header(#h)),
+            EventIdLocation::Field(f) => quote!(::asyncgen_runtime::EventId::Field(#f)),
+        };
+        value = quote!(#value.with_event_id(#id));
+    }
+    if let Some(handshake) = sig.handshake {
+        let h = match handshake {
+            Handshake::SlackUrlVerification => quote!(SlackUrlVerification),
+            Handshake::ZoomUrlValidation => quote!(ZoomUrlValidation),
+            Handshake::DiscordPing => quote!(DiscordPing),
+        };
+        value = quote!(#value.with_handshake(::asyncgen_runtime::Handshake::#h));
+    }
+    value
 }
 
 /// What a scaffolded crate needs to know of an endpoint's generated items: the names it
@@ -265,6 +338,10 @@ pub struct SecuritySummary {
     pub env_var: String,
     /// Whether the receiver runs without it (the provider then sends plain JSON).
     pub optional: bool,
+    /// The variable holds the provider's public key, not a shared secret.
+    pub public_key: bool,
+    /// The scheme signs the URL the provider calls: the receiver needs its public origin.
+    pub signs_url: bool,
     /// What the secret is, in a sentence.
     pub description: String,
 }
@@ -290,6 +367,9 @@ pub fn summaries(api: &Api, space: &TypeSpace, views: &Views) -> Vec<EndpointSum
                 key: s.key.clone(),
                 env_var: env_var(&s.key),
                 optional: matches!(&s.kind, SecurityKind::Jwt(j) if j.optional),
+                public_key: matches!(&s.kind, SecurityKind::Signature(sig) if sig.algorithm.is_asymmetric()),
+                signs_url: matches!(&s.kind, SecurityKind::Signature(sig)
+                    if sig.signed_parts().is_some_and(|p| p.contains(&asyncgen_spec::extensions::SignedPart::Url))),
                 description: describe(s),
             }),
         })

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::retry::RetryPolicy;
-use super::route::Route;
+use super::route::{Dedupe, Route};
 use super::{Receiver, RouteState, Shared};
 use crate::error::ConfigError;
 use crate::queue::{EventQueue, QueueOptions, RedbQueue};
@@ -64,6 +64,7 @@ pub struct ReceiverBuilder {
     routes: Vec<Route>,
     settings: Settings,
     queue: QueueSource,
+    public_origin: Option<String>,
 }
 
 impl Default for ReceiverBuilder {
@@ -72,6 +73,7 @@ impl Default for ReceiverBuilder {
             routes: Vec::new(),
             settings: Settings::default(),
             queue: QueueSource::None,
+            public_origin: None,
         }
     }
 }
@@ -90,6 +92,14 @@ impl ReceiverBuilder {
     /// Adds a route.
     pub fn route(mut self, route: Route) -> Self {
         self.routes.push(route);
+        self
+    }
+
+    /// The origin the provider calls, `scheme://host[:port]` (what it was given, before any
+    /// proxy): routes whose scheme signs the URL (Twilio, Square, HubSpot) verify against it
+    /// and the path and query as received, and do not start without it.
+    pub fn public_origin(mut self, origin: impl Into<String>) -> Self {
+        self.public_origin = Some(origin.into());
         self
     }
 
@@ -192,6 +202,12 @@ impl ReceiverBuilder {
             ));
         }
 
+        let public_origin = self
+            .public_origin
+            .as_deref()
+            .map(check_origin)
+            .transpose()?;
+
         let mut paths = HashSet::new();
         let mut routes = HashMap::new();
         for route in self.routes {
@@ -199,6 +215,16 @@ impl ReceiverBuilder {
             if s.delivery == Delivery::Direct && route.dedupe.is_some() {
                 return Err(ConfigError::DedupeNeedsQueue(route.id));
             }
+            if route.verifier.signs_url() && public_origin.is_none() {
+                return Err(ConfigError::PublicOriginRequired(route.id));
+            }
+            // The provider's event id, where its scheme names one, dedupes by default; only
+            // queued delivery keeps the durable record that needs.
+            let dedupe = match (route.dedupe, s.delivery) {
+                (Some(d), _) => Some(d),
+                (None, Delivery::Queued) => route.verifier.event_id().map(Dedupe::from),
+                (None, Delivery::Direct) => None,
+            };
             if !paths.insert(route.path.clone()) {
                 return Err(ConfigError::DuplicatePath(route.path));
             }
@@ -212,7 +238,7 @@ impl ReceiverBuilder {
                     path: route.path,
                     verifier: route.verifier,
                     endpoint: route.endpoint,
-                    dedupe: route.dedupe,
+                    dedupe,
                 }),
             );
         }
@@ -232,6 +258,26 @@ impl ReceiverBuilder {
             routes,
             settings: self.settings,
             queue,
+            public_origin,
         }))
     }
+}
+
+/// `origin` as `scheme://host[:port]` without a trailing slash, if it is one.
+fn check_origin(origin: &str) -> Result<String, ConfigError> {
+    let bad = || {
+        ConfigError::InvalidSetting(format!(
+            "public origin `{origin}`: expected `https://host[:port]`, without a path or query"
+        ))
+    };
+    let trimmed = origin.trim().trim_end_matches('/');
+    let uri: http::Uri = trimmed.parse().map_err(|_| bad())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let path_ok = uri
+        .path_and_query()
+        .is_none_or(|p| p.as_str().is_empty() || p == "/");
+    if !scheme_ok || uri.authority().is_none() || !path_ok {
+        return Err(bad());
+    }
+    Ok(trimmed.to_owned())
 }

@@ -23,6 +23,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::builder::Delivery;
 use super::endpoint::{RunError, joined, spawn_run};
+use super::verify::Incoming;
 use super::{RouteState, Shared};
 use crate::queue::{DedupeEntry, EnqueueOutcome, NewEvent};
 
@@ -39,18 +40,59 @@ pub(crate) async fn receive(
         Err(response) => return response,
     };
 
-    let payload = match route.verifier.verify_at(&parts.headers, &body, received_at) {
+    let url = shared.public_origin.as_deref().map(|origin| {
+        // The URI as the client sent it, even when the application nests the router.
+        let uri = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(&parts.uri, |o| &o.0);
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        format!("{origin}{path}")
+    });
+    let incoming = Incoming {
+        method: parts.method.as_str(),
+        url: url.as_deref(),
+        headers: &parts.headers,
+        body: &body,
+    };
+    let payload = match route.verifier.verify_request(&incoming, received_at) {
         Ok(payload) => payload,
         Err(e) => {
             tracing::warn!(route = %route.id, reason = %e, "request refused");
             return text(e.status(), &e.to_string());
         }
     };
+    if let Some(reply) = route.verifier.handshake_reply(&payload) {
+        tracing::info!(route = %route.id, "answered the provider's handshake");
+        let mut response = (StatusCode::OK, reply.to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return response;
+    }
+    // Form posts (Twilio, Slack commands) are decoded as the JSON object of their fields.
+    let payload = if is_form(&parts.headers) {
+        super::form::to_json(&payload)
+    } else {
+        payload
+    };
 
     match shared.settings.delivery {
         Delivery::Direct => direct(&route, payload).await,
         Delivery::Queued => queued(&route, &shared, &parts.headers, payload, received_at).await,
     }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, Response> {

@@ -28,6 +28,7 @@
 
 mod builder;
 mod endpoint;
+mod form;
 mod ingress;
 mod retry;
 mod route;
@@ -49,7 +50,7 @@ use self::endpoint::ErasedEndpoint;
 pub use self::endpoint::{DecodeError, Endpoint, HandlerError, accept_unhandled};
 pub use self::retry::RetryPolicy;
 pub use self::route::{Dedupe, Route};
-pub use self::verify::{Verifier, VerifyError};
+pub use self::verify::{Incoming, Verifier, VerifyError};
 use crate::queue::{DeadLetter, EventId, EventQueue, QueueError};
 
 /// A configured receiver: its routes ([`Receiver::router`]) and, in queued delivery, its queue
@@ -61,6 +62,8 @@ pub struct Receiver {
 }
 
 pub(crate) struct Shared {
+    /// `scheme://host[:port]` the provider calls, for schemes that sign the URL.
+    pub public_origin: Option<String>,
     pub routes: HashMap<String, Arc<RouteState>>,
     pub settings: Settings,
     pub queue: Option<Arc<dyn EventQueue>>,

@@ -120,6 +120,15 @@ pub(crate) enum DedupeSource {
     Pointer(String),
 }
 
+impl From<crate::scheme::EventId<'static>> for Dedupe {
+    fn from(id: crate::scheme::EventId<'static>) -> Dedupe {
+        match id {
+            crate::scheme::EventId::Header(name) => Dedupe::header(name),
+            crate::scheme::EventId::Field(pointer) => Dedupe::pointer(pointer),
+        }
+    }
+}
+
 impl Dedupe {
     /// 24 h: longer than providers' retry spans (Dialer.CX retries for under 3 minutes,
     /// others for hours).

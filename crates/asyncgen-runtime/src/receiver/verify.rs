@@ -2,19 +2,19 @@
 //! secrets into a check of the raw request, and yields the verified payload bytes. It is kept
 //! apart from the HTTP glue so that it can be tested (and used) without a server.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use subtle::ConstantTimeEq;
 
 use crate::body_token::{self, TokenFailure};
 use crate::error::ConfigError;
 use crate::jwt::{self, JwtFailure};
-use crate::scheme::{Scheme, Security, SignatureScheme};
+use crate::key::VerifyKey;
+use crate::scheme::{EventId, Handshake, Scheme, Security, SignatureScheme, TimestampSource};
 use crate::secret::Secrets;
-use crate::signature;
-use asyncgen_signature::SignedPart;
+use crate::signature::{self, Json, Missing, Request};
+use asyncgen_signature::{SignedPart, TimestampUnit};
 
 /// Checks requests against one security scheme with the secrets configured for it.
 ///
@@ -32,7 +32,7 @@ enum Check {
     Signature {
         scheme: SignatureScheme,
         parts: Vec<SignedPart<'static>>,
-        secrets: Secrets,
+        keys: Vec<VerifyKey>,
     },
     /// `secrets` is `None` only for an optional JWT without a secret: plain JSON then.
     Jwt { secrets: Option<Secrets> },
@@ -68,11 +68,22 @@ impl Verifier {
             })
         };
         let check = match security.scheme {
-            Scheme::Signature(scheme) => Check::Signature {
-                parts: signature::signed_parts(&scheme)?,
-                scheme,
-                secrets: require(secrets)?,
-            },
+            Scheme::Signature(scheme) => {
+                let keys = require(secrets)?
+                    .iter()
+                    .map(|s| VerifyKey::decode(scheme.algorithm, scheme.key_format(), s))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|why| ConfigError::InvalidKey {
+                        scheme: security.key.to_owned(),
+                        env_var: security.env_var(),
+                        why,
+                    })?;
+                Check::Signature {
+                    parts: signature::signed_parts(&scheme)?,
+                    scheme,
+                    keys,
+                }
+            }
             Scheme::Jwt(jwt) if jwt.optional => Check::Jwt { secrets },
             Scheme::Jwt(_) => Check::Jwt {
                 secrets: Some(require(secrets)?),
@@ -96,23 +107,74 @@ impl Verifier {
         self.verify_at(headers, body, SystemTime::now())
     }
 
-    /// Verifies a request as of `now` (the clock for signed timestamps and JWT `exp`/`nbf`)
-    /// and returns the verified payload: the raw body, or for a JWT body the claims set's
-    /// bytes.
+    /// Verifies a `POST` whose URL is unknown as of `now`; see [`Verifier::verify_request`]. A
+    /// scheme that signs the URL refuses it.
     pub fn verify_at(
         &self,
         headers: &HeaderMap,
         body: &Bytes,
         now: SystemTime,
     ) -> Result<Bytes, VerifyError> {
+        self.verify_request(
+            &Incoming {
+                method: "POST",
+                url: None,
+                headers,
+                body,
+            },
+            now,
+        )
+    }
+
+    /// Whether the scheme signs the URL the provider called, so the receiver must be told its
+    /// public origin.
+    pub fn signs_url(&self) -> bool {
+        matches!(&self.check, Check::Signature { scheme, .. } if scheme.signs_url())
+    }
+
+    /// The id that stays the same across the provider's redeliveries of one event, if its
+    /// scheme names one: a route dedupes on it unless told otherwise.
+    pub fn event_id(&self) -> Option<EventId<'static>> {
+        match &self.check {
+            Check::Signature { scheme, .. } => scheme.event_id,
+            Check::Open | Check::Jwt { .. } | Check::BodyToken { .. } => None,
+        }
+    }
+
+    /// The answer to a provider's handshake (Slack's `url_verification`, Zoom's
+    /// `endpoint.url_validation`, Discord's PING) if the verified `payload` is one; the
+    /// receiver sends it instead of handling an event.
+    pub fn handshake_reply(&self, payload: &[u8]) -> Option<serde_json::Value> {
+        let Check::Signature { scheme, keys, .. } = &self.check else {
+            return None;
+        };
+        let handshake: Handshake = scheme.handshake?;
+        crate::handshake::reply(handshake, payload, keys.first().and_then(VerifyKey::shared))
+    }
+
+    /// Verifies a request as of `now` (the clock for signed timestamps and JWT `exp`/`nbf`)
+    /// and returns the verified payload: the raw body, or for a JWT body the claims set's
+    /// bytes.
+    pub fn verify_request(
+        &self,
+        request: &Incoming<'_>,
+        now: SystemTime,
+    ) -> Result<Bytes, VerifyError> {
+        let (headers, body) = (request.headers, request.body);
         match &self.check {
             Check::Open => Ok(body.clone()),
             Check::Signature {
                 scheme,
                 parts,
-                secrets,
+                keys,
             } => {
-                verify_signature(scheme, parts, secrets, headers, body, now).map(|()| body.clone())
+                let request = Request {
+                    method: request.method,
+                    url: request.url,
+                    headers,
+                    body,
+                };
+                verify_signature(scheme, parts, keys, &request, now).map(|()| body.clone())
             }
             Check::Jwt { secrets } => {
                 let plain = body.trim_ascii_start().first() == Some(&b'{');
@@ -139,80 +201,109 @@ impl Verifier {
 fn verify_signature(
     scheme: &SignatureScheme,
     parts: &[SignedPart<'static>],
-    secrets: &Secrets,
-    headers: &HeaderMap,
-    body: &[u8],
+    keys: &[VerifyKey],
+    request: &Request<'_>,
     now: SystemTime,
 ) -> Result<(), VerifyError> {
-    let values: Vec<&str> = headers
-        .get_all(scheme.header)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    if values.iter().all(|v| v.trim().is_empty()) {
-        return Err(VerifyError::MissingSignature(scheme.header));
+    let mut json = Json::new(request.body);
+    let items = signature::items(scheme, request.headers, &mut json);
+    if items.is_empty() {
+        return Err(VerifyError::MissingSignature(scheme.source.name()));
     }
-    let timestamp = match &scheme.timestamp {
-        Some(ts) => headers
-            .get(ts.header)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or(VerifyError::MissingTimestamp(ts.header))?,
-        None => "",
+    let timestamp = match scheme.timestamp.map(|t| t.source) {
+        None => String::new(),
+        Some(TimestampSource::Header(name)) => signature::header(request.headers, name)
+            .ok_or(VerifyError::MissingTimestamp(name))?
+            .to_owned(),
+        Some(TimestampSource::Element(prefix)) => items
+            .iter()
+            .find_map(|item| item.strip_prefix(prefix))
+            .map(str::to_owned)
+            .ok_or(VerifyError::MissingTimestamp(prefix))?,
+        Some(TimestampSource::Field(pointer)) => json
+            .text(pointer)
+            .ok_or(VerifyError::MissingTimestamp(pointer))?,
     };
-
-    let expected: Vec<Vec<u8>> = secrets
+    // Undecodable, empty or truncated signatures are skipped, never compared: only a
+    // signature of the algorithm's length can match.
+    let given: Vec<Vec<u8>> = items
         .iter()
-        .map(|s| signature::mac(scheme.algorithm, s.expose(), parts, timestamp, body))
+        .filter_map(|item| match scheme.prefix {
+            Some(prefix) => item.strip_prefix(prefix),
+            None => Some(item.as_str()),
+        })
+        .filter_map(|encoded| signature::decode(scheme.encoding, encoded))
+        .filter(|sig| {
+            !sig.is_empty()
+                && scheme
+                    .algorithm
+                    .signature_len()
+                    .is_none_or(|len| sig.len() == len)
+        })
         .collect();
-    let mut matched = subtle::Choice::from(0);
-    let candidates = values.iter().flat_map(|v| match scheme.separator {
-        Some(sep) => v.split(sep).collect::<Vec<_>>(),
-        None => vec![*v],
-    });
-    for candidate in candidates {
-        let candidate = candidate.trim();
-        let Some(encoded) = (match scheme.prefix {
-            Some(prefix) => candidate.strip_prefix(prefix),
-            None => Some(candidate),
-        }) else {
-            continue;
-        };
-        // Undecodable, empty or truncated signatures are skipped, never compared: only a
-        // full-length MAC can match.
-        let Some(given) = signature::decode(scheme.encoding, encoded) else {
-            continue;
-        };
-        if given.len() != scheme.algorithm.mac_len() {
-            continue;
-        }
-        for mac in &expected {
-            matched |= mac.as_slice().ct_eq(given.as_slice());
+    let urls: Vec<Option<String>> = if scheme.signs_url() {
+        let url = request.url.ok_or(VerifyError::NoPublicUrl)?;
+        signature::url_variants(url).into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let mut matched = false;
+    for url in &urls {
+        let payload = signature::payload(parts, request, url.as_deref(), &timestamp, &mut json)
+            .map_err(|missing| match missing {
+                Missing::Header(name) => VerifyError::MissingSignedHeader(name),
+                Missing::Field(pointer) => VerifyError::MissingSignedField(pointer),
+                Missing::Url => VerifyError::NoPublicUrl,
+                Missing::BodyHash => VerifyError::BadSignature,
+            })?;
+        // Every pair is tried, so the time taken does not say which key or signature matched.
+        for key in keys {
+            for sig in &given {
+                matched |= key.verifies(&payload, sig);
+            }
         }
     }
-    if !bool::from(matched) {
+    if !matched {
         return Err(VerifyError::BadSignature);
     }
 
-    // Checked after the MAC so that "stale" is only ever said of an authentic request (a
-    // replay, or a clock problem worth a log line), never of a forgery.
+    // Checked after the signature so that "stale" is only ever said of an authentic request
+    // (a replay, or a clock problem worth a log line), never of a forgery.
     if let Some(ts) = &scheme.timestamp {
         let sent: i64 = timestamp.parse().map_err(|_| VerifyError::BadTimestamp)?;
-        let now = unix_seconds(now);
-        let skew = Duration::from_secs(now.abs_diff(sent));
-        if skew > ts.tolerance {
+        let (now, tolerance) = match ts.unit {
+            TimestampUnit::Seconds => (unix_millis(now) / 1000, ts.tolerance.as_secs()),
+            TimestampUnit::Milliseconds => (
+                unix_millis(now),
+                u64::try_from(ts.tolerance.as_millis()).unwrap_or(u64::MAX),
+            ),
+        };
+        if now.abs_diff(sent) > tolerance {
             return Err(VerifyError::StaleTimestamp);
         }
     }
     Ok(())
 }
 
-fn unix_seconds(t: SystemTime) -> i64 {
+fn unix_millis(t: SystemTime) -> i64 {
     match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
     }
+}
+
+/// A request as received, for [`Verifier::verify_request`].
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    /// The method, e.g. `POST`.
+    pub method: &'a str,
+    /// The full URL the provider called: the receiver's public origin, then the path and
+    /// query as received (`None` where no public origin is configured).
+    pub url: Option<&'a str>,
+    /// The headers as received.
+    pub headers: &'a HeaderMap,
+    /// The raw body.
+    pub body: &'a Bytes,
 }
 
 /// Why a request was refused before its payload was decoded. Each says what failed, never
@@ -220,18 +311,28 @@ fn unix_seconds(t: SystemTime) -> i64 {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
-    /// The signature header is absent or empty.
-    #[error("missing signature header `{0}`")]
+    /// The signature header (or body field) is absent or empty.
+    #[error("missing signature `{0}`")]
     MissingSignature(&'static str),
     /// No signature in the header is a valid MAC of the request with a configured secret.
     #[error("invalid signature")]
     BadSignature,
-    /// The signed timestamp header is absent.
-    #[error("missing timestamp header `{0}`")]
+    /// The signed timestamp (its header, signature element or body field) is absent.
+    #[error("missing timestamp `{0}`")]
     MissingTimestamp(&'static str),
-    /// The timestamp is not a whole number of Unix seconds.
-    #[error("the timestamp is not a Unix time in seconds")]
+    /// The timestamp is not a whole number of Unix seconds (or milliseconds).
+    #[error("the timestamp is not a whole number of Unix seconds or milliseconds")]
     BadTimestamp,
+    /// A header the signature covers is absent.
+    #[error("missing signed header `{0}`")]
+    MissingSignedHeader(&'static str),
+    /// A body field the signature covers is absent.
+    #[error("missing signed body field `{0}`")]
+    MissingSignedField(&'static str),
+    /// The scheme signs the URL the provider called and the receiver was not told its public
+    /// origin (`ReceiverBuilder::public_origin`).
+    #[error("the scheme signs the request URL and no public origin is configured")]
+    NoPublicUrl,
     /// The timestamp is older, or further in the future, than the tolerance allows.
     #[error("the timestamp is outside the accepted tolerance")]
     StaleTimestamp,

@@ -7,4 +7,4 @@ mod post;
 mod sign;
 
 pub use self::post::{AttemptError, Delivered, DeliveryPolicy, SendError, Sender};
-pub use self::sign::{SignError, SignedRequest, Signer};
+pub use self::sign::{Outgoing, SignError, SignedRequest, Signer};

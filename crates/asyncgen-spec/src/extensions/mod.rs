@@ -46,7 +46,9 @@ pub use jwt::{Jwt, JwtAlgorithm, JwtClaims};
 pub use payload_pointer::{PayloadPointer, PayloadPointerError};
 pub use reconnect::{Jitter, Reconnect};
 pub use signature::{
-    Signature, SignatureAlgorithm, SignatureEncoding, SignatureTimestamp, SignedPart,
+    EventIdLocation, Handshake, KeyFormat, ResolvedSignature, ResolvedTimestamp, Signature,
+    SignatureAlgorithm, SignatureEncoding, SignatureEventId, SignatureLocation, SignatureTimestamp,
+    SignedPart, TimestampLocation, TimestampUnit,
 };
 pub use token_expiry::{HttpMethod, TokenExpiry, TokenRefresh};
 pub use topic::{SegmentFormat, Topic, TopicPart, TopicSegment};
