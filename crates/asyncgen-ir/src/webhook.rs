@@ -8,7 +8,7 @@
 //! of their own below it; other addresses (2.x channel names such as `call-events`) are
 //! logical names, not URL segments.
 
-use asyncgen_spec::extensions::{BodyToken, Delivery, Jwt, ResolvedSignature, Signature};
+use asyncgen_spec::extensions::{BodyToken, Delivery, Duration, Jwt, ResolvedSignature, Signature};
 use indexmap::IndexMap;
 
 use crate::model::{
@@ -125,7 +125,8 @@ fn server_endpoints(api: &Api, server: &Server) -> Vec<Endpoint> {
                 } else {
                     server.key.clone()
                 },
-                delivery: delivery(&arriving, server),
+                delivery: delivery(&arriving, server)
+                    .or_else(|| security.as_ref().and_then(preset_delivery)),
                 path,
                 channels,
                 messages,
@@ -291,15 +292,36 @@ pub fn verify_undeclared<'a>(
     .resolve(None)?;
     let key = format!("{}Signature", preset.to_lower_camel_case());
     for e in endpoints.into_iter().filter(|e| e.security.is_none()) {
-        e.security = Some(WebhookSecurity {
+        let security = WebhookSecurity {
             key: key.clone(),
             description: Some(format!(
                 "The `{preset}` signature preset, given by the `verify` option: the document declares no security a receiver can verify."
             )),
             kind: SecurityKind::Signature(signature.clone()),
-        });
+        };
+        if e.delivery.is_none() {
+            e.delivery = preset_delivery(&security);
+        }
+        e.security = Some(security);
     }
     Some(())
+}
+
+/// The delivery of the preset an endpoint's signature names, where the provider documents
+/// one: what its sender imitates when the document says nothing.
+fn preset_delivery(security: &WebhookSecurity) -> Option<Delivery> {
+    let SecurityKind::Signature(signature) = &security.kind else {
+        return None;
+    };
+    let delivery = asyncgen_signature::preset(signature.preset?)?.delivery?;
+    Some(Delivery {
+        timeout: Duration::secs(delivery.timeout_secs),
+        retries: delivery
+            .retries_secs
+            .iter()
+            .map(|s| Duration::secs(*s))
+            .collect(),
+    })
 }
 
 /// An arriving operation's `x-asyncgen-delivery` wins over the server's.

@@ -9,6 +9,8 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 
+use std::time::SystemTime;
+
 use crate::error::KeyError;
 use crate::scheme::{KeyFormat, SignatureAlgorithm};
 use crate::secret::Secret;
@@ -57,6 +59,7 @@ impl HmacHash {
 #[derive(Clone)]
 pub(crate) enum VerifyKey {
     Hmac(HmacHash, Box<[u8]>),
+    Jwt(Box<[u8]>),
     Ed25519(ed25519_dalek::VerifyingKey),
     P256(p256::ecdsa::VerifyingKey),
 }
@@ -66,6 +69,7 @@ pub(crate) enum VerifyKey {
 #[derive(Clone)]
 pub(crate) enum SignKey {
     Hmac(HmacHash, Box<[u8]>),
+    Jwt(Box<[u8]>),
     Ed25519(Box<ed25519_dalek::SigningKey>),
     P256(p256::ecdsa::SigningKey),
 }
@@ -75,6 +79,7 @@ impl std::fmt::Debug for VerifyKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             VerifyKey::Hmac(..) => "VerifyKey::Hmac(<redacted>)",
+            VerifyKey::Jwt(..) => "VerifyKey::Jwt(<redacted>)",
             VerifyKey::Ed25519(_) => "VerifyKey::Ed25519",
             VerifyKey::P256(_) => "VerifyKey::P256",
         })
@@ -86,6 +91,7 @@ impl std::fmt::Debug for SignKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             SignKey::Hmac(..) => "SignKey::Hmac(<redacted>)",
+            SignKey::Jwt(..) => "SignKey::Jwt(<redacted>)",
             SignKey::Ed25519(_) => "SignKey::Ed25519(<redacted>)",
             SignKey::P256(_) => "SignKey::P256(<redacted>)",
         })
@@ -167,13 +173,17 @@ impl VerifyKey {
             SignatureAlgorithm::HmacSha256 => hmac(HmacHash::Sha256),
             SignatureAlgorithm::HmacSha1 => hmac(HmacHash::Sha1),
             SignatureAlgorithm::HmacSha512 => hmac(HmacHash::Sha512),
+            SignatureAlgorithm::JwtHs256 => {
+                Ok(VerifyKey::Jwt(bytes(format, secret.expose())?.into()))
+            }
         }
     }
 
-    /// Whether `signature` is this key's signature of `message`; an HMAC is compared in
-    /// constant time.
-    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+    /// Whether `signature` is this key's signature of `message` as of `now`; an HMAC is
+    /// compared in constant time.
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8], now: SystemTime) -> bool {
         match self {
+            VerifyKey::Jwt(key) => jwt_binds(key, message, signature, now),
             VerifyKey::Hmac(hash, key) => {
                 let mac = hash.mac(key, message);
                 mac.len() == signature.len()
@@ -192,7 +202,7 @@ impl VerifyKey {
     /// The shared secret's bytes, for handshakes that prove the receiver holds it (Zoom).
     pub(crate) fn shared(&self) -> Option<&[u8]> {
         match self {
-            VerifyKey::Hmac(_, key) => Some(key),
+            VerifyKey::Hmac(_, key) | VerifyKey::Jwt(key) => Some(key),
             VerifyKey::Ed25519(_) | VerifyKey::P256(_) => None,
         }
     }
@@ -243,13 +253,18 @@ impl SignKey {
             SignatureAlgorithm::HmacSha256 => hmac(HmacHash::Sha256),
             SignatureAlgorithm::HmacSha1 => hmac(HmacHash::Sha1),
             SignatureAlgorithm::HmacSha512 => hmac(HmacHash::Sha512),
+            SignatureAlgorithm::JwtHs256 => {
+                Ok(SignKey::Jwt(bytes(format, secret.expose())?.into()))
+            }
         }
     }
 
-    /// The signature of `message` (an ECDSA signature DER-encoded, deterministic per RFC 6979).
-    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+    /// The signature of `message` at `now` (an ECDSA signature DER-encoded, deterministic per
+    /// RFC 6979; a JWT as its text).
+    pub(crate) fn sign(&self, message: &[u8], now: SystemTime) -> Vec<u8> {
         match self {
             SignKey::Hmac(hash, key) => hash.mac(key, message),
+            SignKey::Jwt(key) => jwt_for(key, message, now),
             SignKey::Ed25519(key) => {
                 use ed25519_dalek::Signer as _;
                 key.sign(message).to_bytes().to_vec()
@@ -270,7 +285,7 @@ impl SignKey {
         use base64::engine::general_purpose::STANDARD;
         use ed25519_dalek::pkcs8::EncodePublicKey as _;
         let (raw, der) = match self {
-            SignKey::Hmac(..) => return None,
+            SignKey::Hmac(..) | SignKey::Jwt(..) => return None,
             SignKey::Ed25519(key) => {
                 let public = key.verifying_key();
                 (public.as_bytes().to_vec(), public.to_public_key_der().ok()?)
@@ -289,9 +304,67 @@ impl SignKey {
     }
 }
 
+/// Whether `token` is an HS256 JWT under `key` whose `payload_hash` claim is the hex SHA-256
+/// of `message`, with no time claim in the future (beyond the JWT leeway) as of `now`.
+#[cfg(feature = "receiver")]
+fn jwt_binds(key: &[u8], message: &[u8], token: &[u8], now: SystemTime) -> bool {
+    use sha2::Digest as _;
+    let Ok(secrets) = crate::secret::Secrets::single(key) else {
+        return false;
+    };
+    let Ok(claims) = crate::jwt::verify(token, &secrets, now) else {
+        return false;
+    };
+    let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&claims) else {
+        return false;
+    };
+    let issued_in_future = claims
+        .get("iat")
+        .and_then(serde_json::Value::as_u64)
+        .is_some_and(|iat| {
+            let now = now
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            iat > now + crate::jwt::LEEWAY.as_secs()
+        });
+    let Some(claimed) = claims
+        .get("payload_hash")
+        .and_then(serde_json::Value::as_str)
+    else {
+        return false;
+    };
+    let actual = hex::encode(Sha256::digest(message));
+    let bound = bool::from(subtle::ConstantTimeEq::ct_eq(
+        actual.as_bytes(),
+        claimed.to_ascii_lowercase().as_bytes(),
+    ));
+    bound && !issued_in_future
+}
+
+/// An HS256 JWT under `key` binding `message` by its hex SHA-256, issued at `now` with a fresh
+/// `jti`, as Vonage signs its webhooks.
+#[cfg(feature = "sender")]
+fn jwt_for(key: &[u8], message: &[u8], now: SystemTime) -> Vec<u8> {
+    use sha2::Digest as _;
+    let claims = serde_json::json!({
+        "iat": now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs(),
+        "jti": crate::signature::fresh_id(),
+        "payload_hash": hex::encode(Sha256::digest(message)),
+    });
+    // A key is never empty (`Secret` refuses it) and the claims are an object, so encoding
+    // cannot fail; an empty token would only ever be refused.
+    crate::secret::Secret::new(key)
+        .ok()
+        .and_then(|secret| crate::jwt::encode(claims.to_string().as_bytes(), &secret).ok())
+        .unwrap_or_default()
+        .into_bytes()
+}
+
 #[cfg(all(test, feature = "receiver", feature = "sender"))]
 mod tests {
     use super::*;
+    use sha2::Digest as _;
 
     fn secret(text: &str) -> Secret {
         Secret::new(text).expect("non-empty")
@@ -327,16 +400,19 @@ mod tests {
         let alg = SignatureAlgorithm::Ed25519;
         let signer = SignKey::decode(alg, KeyFormat::Hex, &secret(seed)).expect("seed");
         assert_eq!(signer.public_key(KeyFormat::Hex).as_deref(), Some(public));
-        assert_eq!(hex::encode(signer.sign(b"")), signature);
+        assert_eq!(
+            hex::encode(signer.sign(b"", SystemTime::UNIX_EPOCH)),
+            signature
+        );
         let key = VerifyKey::decode(alg, KeyFormat::Hex, &secret(public)).expect("public");
         let sig = hex::decode(signature).expect("hex");
-        assert!(key.verifies(b"", &sig));
-        assert!(!key.verifies(b"x", &sig));
+        assert!(key.verifies(b"", &sig, SystemTime::UNIX_EPOCH));
+        assert!(!key.verifies(b"x", &sig, SystemTime::UNIX_EPOCH));
         // The same key as base64 of its SubjectPublicKeyInfo, and as PEM.
         let spki = signer.public_key(KeyFormat::Pem).expect("pem");
         assert!(spki.starts_with("-----BEGIN PUBLIC KEY-----"), "{spki}");
         let key = VerifyKey::decode(alg, KeyFormat::Pem, &secret(&spki)).expect("pem key");
-        assert!(key.verifies(b"", &sig));
+        assert!(key.verifies(b"", &sig, SystemTime::UNIX_EPOCH));
     }
 
     /// RFC 6979 appendix A.2.5, P-256 with SHA-256, message "sample": the deterministic
@@ -348,15 +424,15 @@ mod tests {
         let s = "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8";
         let alg = SignatureAlgorithm::EcdsaP256Sha256;
         let signer = SignKey::decode(alg, KeyFormat::Hex, &secret(private)).expect("scalar");
-        let der = signer.sign(b"sample");
+        let der = signer.sign(b"sample", SystemTime::UNIX_EPOCH);
         let parsed = p256::ecdsa::Signature::from_der(&der).expect("DER");
         assert_eq!(hex::encode(parsed.r().to_bytes()), r);
         assert_eq!(hex::encode(parsed.s().to_bytes()), s);
         let public = signer.public_key(KeyFormat::Base64).expect("spki");
         let key = VerifyKey::decode(alg, KeyFormat::Base64, &secret(&public)).expect("key");
-        assert!(key.verifies(b"sample", &der));
-        assert!(!key.verifies(b"test", &der));
-        assert!(!key.verifies(b"sample", &der[..der.len() - 1]));
+        assert!(key.verifies(b"sample", &der, SystemTime::UNIX_EPOCH));
+        assert!(!key.verifies(b"test", &der, SystemTime::UNIX_EPOCH));
+        assert!(!key.verifies(b"sample", &der[..der.len() - 1], SystemTime::UNIX_EPOCH));
     }
 
     /// Keys that are not what the scheme says are refused at start-up, each with its reason;
@@ -426,5 +502,37 @@ mod tests {
             SignKey::decode(ed, KeyFormat::Hex, &secret("abcd")).err(),
             Some(KeyError::Key("an Ed25519 private key"))
         );
+    }
+
+    /// Vonage's scheme: the JWT verifies only for the body whose SHA-256 it claims, only with
+    /// its key, and not when issued further ahead of the receiver's clock than the leeway.
+    #[test]
+    fn a_jwt_signature_binds_the_body_and_its_time() {
+        use std::time::Duration;
+        let alg = SignatureAlgorithm::JwtHs256;
+        let key = secret("k");
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let token = SignKey::decode(alg, KeyFormat::Text, &key)
+            .expect("key")
+            .sign(b"body", now);
+        let verifier = VerifyKey::decode(alg, KeyFormat::Text, &key).expect("key");
+        assert!(verifier.verifies(b"body", &token, now));
+        assert!(!verifier.verifies(b"other", &token, now));
+        let other = VerifyKey::decode(alg, KeyFormat::Text, &secret("j")).expect("key");
+        assert!(!other.verifies(b"body", &token, now));
+        let leeway = crate::jwt::LEEWAY;
+        assert!(verifier.verifies(b"body", &token, now - leeway));
+        assert!(!verifier.verifies(b"body", &token, now - leeway - Duration::from_secs(1)));
+        // Signed with the key but binding no body, or another one (upper-case hex is read).
+        let bare = crate::jwt::encode(br#"{"iat":1}"#, &key).expect("encodes");
+        assert!(!verifier.verifies(b"body", bare.as_bytes(), now));
+        let upper = format!(
+            r#"{{"payload_hash":"{}"}}"#,
+            hex::encode_upper(sha2::Sha256::digest(b"body"))
+        );
+        let upper = crate::jwt::encode(upper.as_bytes(), &key).expect("encodes");
+        assert!(verifier.verifies(b"body", upper.as_bytes(), now));
+        assert!(!verifier.verifies(b"other", upper.as_bytes(), now));
+        assert_eq!(verifier.shared(), Some(&b"k"[..]));
     }
 }

@@ -14,7 +14,7 @@ use asyncgen_signature::SignedPart;
 use crate::error::ConfigError;
 #[cfg(feature = "receiver")]
 use crate::scheme::SignatureSource;
-use crate::scheme::{SignatureEncoding, SignatureScheme, template_error};
+use crate::scheme::{SignatureAlgorithm, SignatureEncoding, SignatureScheme, template_error};
 
 /// A request as the provider sent it, or as a sender is about to send it.
 #[derive(Debug, Clone, Copy)]
@@ -227,14 +227,64 @@ pub(crate) fn encode(encoding: SignatureEncoding, signature: &[u8]) -> String {
     }
 }
 
+/// The signature `algorithm` made, as the header or field writes it: a JWT is its own text,
+/// every other signature its bytes in `encoding`.
+#[cfg(feature = "sender")]
+pub(crate) fn write(
+    algorithm: SignatureAlgorithm,
+    encoding: SignatureEncoding,
+    signature: &[u8],
+) -> String {
+    match algorithm {
+        SignatureAlgorithm::JwtHs256 => String::from_utf8_lossy(signature).into_owned(),
+        SignatureAlgorithm::HmacSha256
+        | SignatureAlgorithm::HmacSha1
+        | SignatureAlgorithm::HmacSha512
+        | SignatureAlgorithm::Ed25519
+        | SignatureAlgorithm::EcdsaP256Sha256 => encode(encoding, signature),
+    }
+}
+
+/// One signature of `algorithm` as written, in what its key checks: a JWT's text, or the
+/// decoded bytes of any other signature; `None` if it does not decode.
+#[cfg(feature = "receiver")]
+pub(crate) fn read(
+    algorithm: SignatureAlgorithm,
+    encoding: SignatureEncoding,
+    text: &str,
+) -> Option<Vec<u8>> {
+    match algorithm {
+        SignatureAlgorithm::JwtHs256 => Some(text.as_bytes().to_vec()),
+        SignatureAlgorithm::HmacSha256
+        | SignatureAlgorithm::HmacSha1
+        | SignatureAlgorithm::HmacSha512
+        | SignatureAlgorithm::Ed25519
+        | SignatureAlgorithm::EcdsaP256Sha256 => decode(encoding, text),
+    }
+}
+
 /// The bytes of one signature as written; `None` if it does not decode.
 #[cfg(feature = "receiver")]
-pub(crate) fn decode(encoding: SignatureEncoding, text: &str) -> Option<Vec<u8>> {
+fn decode(encoding: SignatureEncoding, text: &str) -> Option<Vec<u8>> {
     match encoding {
         SignatureEncoding::Hex => hex::decode(text).ok(),
         SignatureEncoding::Base64 => crate::key::BASE64_LENIENT.decode(text).ok(),
         SignatureEncoding::Base64url => crate::key::BASE64URL_LENIENT.decode(text).ok(),
     }
+}
+
+#[cfg(feature = "sender")]
+/// A message id no other request of this process has had: `msg_` and 16 random bytes in hex.
+pub(crate) fn fresh_id() -> String {
+    let mut bytes = [0u8; 16];
+    // Without an entropy source the id is still unique per process (a counter), only
+    // guessable, which a test sender does not mind.
+    if getrandom::getrandom(&mut bytes).is_err() {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes[..8].copy_from_slice(&n.to_be_bytes());
+    }
+    format!("msg_{}", hex::encode(bytes))
 }
 
 #[cfg(test)]

@@ -23,6 +23,12 @@ pub enum SignatureAlgorithm {
     /// ECDSA over P-256 with SHA-256, the signature DER-encoded (SendGrid's Event Webhook).
     #[cfg_attr(feature = "serde", serde(rename = "ecdsa-p256-sha256"))]
     EcdsaP256Sha256,
+    /// A compact JWT (HS256, keyed with the shared secret) whose `payload_hash` claim is the
+    /// hex SHA-256 of the signed payload (Vonage's signed webhooks); `exp`, `nbf` and `iat`
+    /// must not be in the future. The token is the signature as written (`encoding` is its
+    /// base64url).
+    #[cfg_attr(feature = "serde", serde(rename = "jwt-hs256"))]
+    JwtHs256,
 }
 
 impl SignatureAlgorithm {
@@ -33,6 +39,7 @@ impl SignatureAlgorithm {
         SignatureAlgorithm::HmacSha512,
         SignatureAlgorithm::Ed25519,
         SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::JwtHs256,
     ];
 
     /// The name a document writes.
@@ -43,6 +50,7 @@ impl SignatureAlgorithm {
             SignatureAlgorithm::HmacSha512 => "hmac-sha512",
             SignatureAlgorithm::Ed25519 => "ed25519",
             SignatureAlgorithm::EcdsaP256Sha256 => "ecdsa-p256-sha256",
+            SignatureAlgorithm::JwtHs256 => "jwt-hs256",
         }
     }
 
@@ -54,6 +62,7 @@ impl SignatureAlgorithm {
             SignatureAlgorithm::HmacSha512 => "HMAC-SHA512",
             SignatureAlgorithm::Ed25519 => "Ed25519",
             SignatureAlgorithm::EcdsaP256Sha256 => "ECDSA P-256 with SHA-256",
+            SignatureAlgorithm::JwtHs256 => "HS256 JWT",
         }
     }
 
@@ -63,20 +72,21 @@ impl SignatureAlgorithm {
         match self {
             SignatureAlgorithm::HmacSha256
             | SignatureAlgorithm::HmacSha1
-            | SignatureAlgorithm::HmacSha512 => false,
+            | SignatureAlgorithm::HmacSha512
+            | SignatureAlgorithm::JwtHs256 => false,
             SignatureAlgorithm::Ed25519 | SignatureAlgorithm::EcdsaP256Sha256 => true,
         }
     }
 
     /// The length of a signature in bytes, where it is fixed: a decoded signature of any other
-    /// length never verifies. A DER-encoded ECDSA signature varies in length (`None`).
+    /// length never verifies. A DER-encoded ECDSA signature and a JWT vary in length (`None`).
     pub const fn signature_len(self) -> Option<usize> {
         match self {
             SignatureAlgorithm::HmacSha256 => Some(32),
             SignatureAlgorithm::HmacSha1 => Some(20),
             SignatureAlgorithm::HmacSha512 => Some(64),
             SignatureAlgorithm::Ed25519 => Some(64),
-            SignatureAlgorithm::EcdsaP256Sha256 => None,
+            SignatureAlgorithm::EcdsaP256Sha256 | SignatureAlgorithm::JwtHs256 => None,
         }
     }
 

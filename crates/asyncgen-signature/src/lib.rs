@@ -10,7 +10,9 @@ mod preset;
 mod template;
 
 pub use algorithm::{Handshake, KeyFormat, SignatureAlgorithm, SignatureEncoding, TimestampUnit};
-pub use preset::{EventId, PRESETS, Preset, PresetTimestamp, names as preset_names, preset};
+pub use preset::{
+    EventId, PRESETS, Preset, PresetDelivery, PresetTimestamp, names as preset_names, preset,
+};
 pub use template::{
     SignedPart, TemplateError, TimestampSource, default_template, parse_template, signed_parts,
 };
@@ -32,14 +34,27 @@ mod tests {
                 "hmac-sha1",
                 "hmac-sha512",
                 "ed25519",
-                "ecdsa-p256-sha256"
+                "ecdsa-p256-sha256",
+                "jwt-hs256"
+            ]
+        );
+        let titles: Vec<_> = SignatureAlgorithm::ALL.iter().map(|a| a.title()).collect();
+        assert_eq!(
+            titles,
+            [
+                "HMAC-SHA256",
+                "HMAC-SHA1",
+                "HMAC-SHA512",
+                "Ed25519",
+                "ECDSA P-256 with SHA-256",
+                "HS256 JWT"
             ]
         );
         let lens: Vec<_> = SignatureAlgorithm::ALL
             .iter()
             .map(|a| a.signature_len())
             .collect();
-        assert_eq!(lens, [Some(32), Some(20), Some(64), Some(64), None]);
+        assert_eq!(lens, [Some(32), Some(20), Some(64), Some(64), None, None]);
         let encodings: Vec<_> = SignatureEncoding::ALL.iter().map(|e| e.name()).collect();
         assert_eq!(encodings, ["hex", "base64", "base64url"]);
         let keys: Vec<_> = KeyFormat::ALL.iter().map(|k| k.name()).collect();

@@ -24,6 +24,14 @@ pub struct PresetTimestamp {
     pub tolerance_secs: u64,
 }
 
+/// How a provider delivers: its per-attempt timeout and the delays before each retry (each
+/// counted from the previous failure), as it documents them; what a sender imitating it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresetDelivery {
+    pub timeout_secs: u64,
+    pub retries_secs: &'static [u64],
+}
+
 /// One provider's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
@@ -56,6 +64,8 @@ pub struct Preset {
     pub handshake: Option<Handshake>,
     /// The provider posts `application/x-www-form-urlencoded` bodies.
     pub form: bool,
+    /// The provider's documented timeout and retry schedule, where it publishes one.
+    pub delivery: Option<PresetDelivery>,
 }
 
 const fn secs(source: TimestampSource<'static>, tolerance_secs: u64) -> Option<PresetTimestamp> {
@@ -92,6 +102,7 @@ const fn base(name: &'static str, provider: &'static str, source: &'static str) 
         event_id: None,
         handshake: None,
         form: false,
+        delivery: None,
     }
 }
 
@@ -103,6 +114,11 @@ pub const PRESETS: &[Preset] = &[
         header: Some("X-Hub-Signature-256"),
         prefix: Some("sha256="),
         event_id: Some(EventId::Header("X-GitHub-Delivery")),
+        // "respond with a 2XX response within 10 seconds"; failed deliveries are not retried.
+        delivery: Some(PresetDelivery {
+            timeout_secs: 10,
+            retries_secs: &[],
+        }),
         ..base(
             "github",
             "GitHub",
@@ -129,6 +145,11 @@ pub const PRESETS: &[Preset] = &[
         timestamp: secs(Header("X-Slack-Request-Timestamp"), 300),
         event_id: Some(EventId::Field("/event_id")),
         handshake: Some(Handshake::SlackUrlVerification),
+        // Events API: acknowledged within 3 s, else retried immediately, after 1 and 5 minutes.
+        delivery: Some(PresetDelivery {
+            timeout_secs: 3,
+            retries_secs: &[0, 60, 300],
+        }),
         ..base(
             "slack",
             "Slack",
@@ -152,6 +173,11 @@ pub const PRESETS: &[Preset] = &[
         signed_payload: "{url}{form}",
         event_id: Some(EventId::Header("I-Twilio-Idempotency-Token")),
         form: true,
+        // 15 s by default; retries only where the URL's connection overrides ask for them.
+        delivery: Some(PresetDelivery {
+            timeout_secs: 15,
+            retries_secs: &[],
+        }),
         ..base(
             "twilio",
             "Twilio",
@@ -182,6 +208,12 @@ pub const PRESETS: &[Preset] = &[
         timestamp: secs(Header("svix-timestamp"), 300),
         key: KeyFormat::Whsec,
         event_id: Some(EventId::Header("svix-id")),
+        // https://docs.svix.com/retries: a 2xx within 15 s; then immediately, 5 s, 5 min,
+        // 30 min, 2 h, 5 h, 10 h and 10 h after each failure.
+        delivery: Some(PresetDelivery {
+            timeout_secs: 15,
+            retries_secs: &[0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+        }),
         ..base(
             "svix",
             "Svix",
@@ -194,6 +226,11 @@ pub const PRESETS: &[Preset] = &[
         signed_payload: "v0:{timestamp}:{body}",
         timestamp: secs(Header("x-zm-request-timestamp"), 300),
         handshake: Some(Handshake::ZoomUrlValidation),
+        // 200 or 204 within 3 s, else retried 5, 20 and 60 minutes after each failure.
+        delivery: Some(PresetDelivery {
+            timeout_secs: 3,
+            retries_secs: &[300, 1200, 3600],
+        }),
         ..base(
             "zoom",
             "Zoom",
@@ -317,6 +354,18 @@ pub const PRESETS: &[Preset] = &[
             "telnyx",
             "Telnyx",
             "https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks",
+        )
+    },
+    Preset {
+        header: Some("Authorization"),
+        algorithm: A::JwtHs256,
+        encoding: E::Base64url,
+        prefix: Some("Bearer "),
+        event_id: Some(EventId::Field("/message_uuid")),
+        ..base(
+            "vonage",
+            "Vonage",
+            "https://developer.vonage.com/en/getting-started/concepts/webhooks#decoding-signed-webhooks",
         )
     },
 ];

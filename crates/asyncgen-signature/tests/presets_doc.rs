@@ -57,6 +57,18 @@ fn row(p: &Preset) -> String {
     if p.form {
         extra.push("form posts".to_owned());
     }
+    if let Some(d) = p.delivery {
+        let retries: Vec<String> = d.retries_secs.iter().map(|s| format!("{s} s")).collect();
+        extra.push(format!(
+            "delivery: {} s timeout, retries {}",
+            d.timeout_secs,
+            if retries.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("after {}", retries.join(", "))
+            }
+        ));
+    }
     format!(
         "| `{}` | [{}]({}) | {place}: {written} | {} | {timestamp} | `{}` | {event_id} | {} |",
         p.name,

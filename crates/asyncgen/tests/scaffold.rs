@@ -59,8 +59,9 @@ impl Running {
         let (url_tx, url_rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in stderr.lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = url_tx.send(url.to_owned());
+                match line.strip_prefix("listening on ") {
+                    Some(url) => drop(url_tx.send(Ok(url.to_owned()))),
+                    None => drop(url_tx.send(Err(line))),
                 }
             }
         });
@@ -71,9 +72,18 @@ impl Running {
                 let _ = tx.send(line);
             }
         });
-        let url = url_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the receiver says where it listens");
+        // Whatever the receiver says before it listens is kept for the failure message.
+        let mut said = Vec::new();
+        let url = loop {
+            match url_rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(Ok(url)) => break url,
+                Ok(Err(line)) => said.push(line),
+                Err(_) => panic!(
+                    "the receiver did not say where it listens:\n{}",
+                    said.join("\n")
+                ),
+            }
+        };
         Running {
             child,
             url,
@@ -363,6 +373,7 @@ fn a_receiver_scaffolded_from_presets_verifies_each_provider() {
         presets::MAILGUN_SECURITY,
         presets::PADDLE_SECURITY,
         presets::TELNYX_SECURITY,
+        presets::VONAGE_SECURITY,
     ]
     .map(|s| s.expect("secured"));
     let keys: Vec<(String, String)> = securities

@@ -49,6 +49,7 @@ const PRESETS: &[(&str, Security)] = &[
     ("mailgun", secured(r::MAILGUN_SECURITY)),
     ("paddle", secured(r::PADDLE_SECURITY)),
     ("telnyx", secured(r::TELNYX_SECURITY)),
+    ("vonage", secured(r::VONAGE_SECURITY)),
 ];
 
 fn preset(name: &str) -> Security {
@@ -105,6 +106,23 @@ fn verify(
 
 fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// The sender of a preset whose provider documents its delivery imitates it: Svix's timeout and
+/// retry schedule, GitHub's single attempt.
+#[test]
+fn senders_deliver_on_the_providers_schedule() {
+    use asyncgen_generated_tests::regression_signature_presets::sender as s;
+    let secs = |d: &[Duration]| d.iter().map(Duration::as_secs).collect::<Vec<_>>();
+    assert_eq!(s::SVIX_DELIVERY.timeout, Duration::from_secs(15));
+    assert_eq!(
+        secs(&s::SVIX_DELIVERY.retries),
+        [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+    );
+    assert_eq!(s::SLACK_DELIVERY.timeout, Duration::from_secs(3));
+    assert_eq!(secs(&s::SLACK_DELIVERY.retries), [0, 60, 300]);
+    assert_eq!(s::GITHUB_DELIVERY.timeout, Duration::from_secs(10));
+    assert!(s::GITHUB_DELIVERY.retries.is_empty());
 }
 
 // --- the providers' published vectors ---------------------------------------------------------

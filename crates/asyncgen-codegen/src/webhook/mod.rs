@@ -238,6 +238,7 @@ fn signature_scheme(sig: &ResolvedSignature) -> TokenStream {
         SignatureAlgorithm::HmacSha512 => quote!(HmacSha512),
         SignatureAlgorithm::Ed25519 => quote!(Ed25519),
         SignatureAlgorithm::EcdsaP256Sha256 => quote!(EcdsaP256Sha256),
+        SignatureAlgorithm::JwtHs256 => quote!(JwtHs256),
     };
     let encoding = quote!(::asyncgen_runtime::SignatureEncoding::#encoding);
     let mut value = match &sig.location {

@@ -41,7 +41,7 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
             (
                 quote!(::asyncgen_runtime::sender::DeliveryPolicy::new(#timeout, &[#( #retries ),*])),
                 format!(
-                    " The provider's delivery policy (`x-asyncgen-delivery`): each attempt times out after {}; {}.",
+                    " The provider's delivery policy (`x-asyncgen-delivery`, or the documented one of the signature's preset): each attempt times out after {}; {}.",
                     d.timeout,
                     if d.retries.is_empty() {
                         "a failed delivery is not retried".to_owned()

@@ -232,7 +232,7 @@ fn verify_signature(
             Some(prefix) => item.strip_prefix(prefix),
             None => Some(item.as_str()),
         })
-        .filter_map(|encoded| signature::decode(scheme.encoding, encoded))
+        .filter_map(|written| signature::read(scheme.algorithm, scheme.encoding, written))
         .filter(|sig| {
             !sig.is_empty()
                 && scheme
@@ -259,7 +259,7 @@ fn verify_signature(
         // Every pair is tried, so the time taken does not say which key or signature matched.
         for key in keys {
             for sig in &given {
-                matched |= key.verifies(&payload, sig);
+                matched |= key.verifies(&payload, sig, now);
             }
         }
     }

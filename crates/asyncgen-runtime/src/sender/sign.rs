@@ -179,10 +179,10 @@ fn sign_signature(
     for part in parts {
         match *part {
             SignedPart::Header(name) if !headers.contains_key(name) => {
-                headers.insert(header_name(name)?, header_value(&fresh_id())?);
+                headers.insert(header_name(name)?, header_value(&signature::fresh_id())?);
             }
             SignedPart::Field(pointer) if Json::new(&body).text(pointer).is_none() => {
-                body = body_token::write_text(&body, pointer, &fresh_id(), false)?;
+                body = body_token::write_text(&body, pointer, &signature::fresh_id(), false)?;
             }
             _ => {}
         }
@@ -207,7 +207,7 @@ fn sign_signature(
     let value = format!(
         "{}{}",
         scheme.prefix.unwrap_or(""),
-        signature::encode(scheme.encoding, &key.sign(&signed))
+        signature::write(scheme.algorithm, scheme.encoding, &key.sign(&signed, now))
     );
     match scheme.source {
         SignatureSource::Header(name) => {
@@ -222,19 +222,6 @@ fn sign_signature(
         }
     }
     Ok(Bytes::from(body))
-}
-
-/// A message id no other request of this process has had: `msg_` and 16 random bytes in hex.
-fn fresh_id() -> String {
-    let mut bytes = [0u8; 16];
-    // Without an entropy source the id is still unique per process (a counter), only
-    // guessable, which a test sender does not mind.
-    if getrandom::getrandom(&mut bytes).is_err() {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        bytes[..8].copy_from_slice(&n.to_be_bytes());
-    }
-    format!("msg_{}", hex::encode(bytes))
 }
 
 /// A request to sign: what a provider knows when it signs.
