@@ -214,7 +214,7 @@ impl SignatureScheme {
     /// origin.
     pub fn signs_url(&self) -> bool {
         asyncgen_signature::parse_template(self.template())
-            .is_ok_and(|parts| parts.contains(&asyncgen_signature::SignedPart::Url))
+            .is_ok_and(|parts| parts.iter().any(asyncgen_signature::SignedPart::signs_url))
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

@@ -88,6 +88,9 @@ pub(crate) fn payload(
             SignedPart::Body => out.extend_from_slice(request.body),
             SignedPart::Method => out.extend_from_slice(request.method.as_bytes()),
             SignedPart::Url => out.extend_from_slice(url.ok_or(Missing::Url)?.as_bytes()),
+            SignedPart::SortedUrlForm => {
+                out.extend_from_slice(&sorted_url_form(url.ok_or(Missing::Url)?, request.body));
+            }
             SignedPart::Form => {
                 if !body_hash_matches(url, request.body)? {
                     out.extend_from_slice(&sorted_form(request.body));
@@ -126,6 +129,51 @@ fn body_hash_matches(url: Option<&str>, body: &[u8]) -> Result<bool, Missing> {
     } else {
         Err(Missing::BodyHash)
     }
+}
+
+/// Parameters by name, in name order, each with its values sorted.
+fn sorted_params(encoded: &[u8]) -> BTreeMap<String, Vec<String>> {
+    let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(encoded) {
+        params
+            .entry(name.into_owned())
+            .or_default()
+            .push(value.into_owned());
+    }
+    for values in params.values_mut() {
+        values.sort();
+    }
+    params
+}
+
+/// Plivo's V3 text (`plivo.utils.signature_v3`): the URL without its query; `?` and the query
+/// decoded and sorted when there is a query or a form; then, with a form, `.` after a non-empty
+/// query and the form's parameters sorted, each name followed by its value.
+fn sorted_url_form(url: &str, body: &[u8]) -> Vec<u8> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let query: Vec<String> = sorted_params(query.as_bytes())
+        .iter()
+        .flat_map(|(name, values)| values.iter().map(move |v| format!("{name}={v}")))
+        .collect();
+    let query = query.join("&");
+    let form = sorted_params(body);
+    let mut out = base.as_bytes().to_vec();
+    if !form.is_empty() || !query.is_empty() {
+        out.push(b'?');
+        out.extend_from_slice(query.as_bytes());
+    }
+    if !form.is_empty() {
+        if !query.is_empty() {
+            out.push(b'.');
+        }
+        for (name, values) in form {
+            for value in values {
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(value.as_bytes());
+            }
+        }
+    }
+    out
 }
 
 /// Form parameters sorted by name, then by value, each distinct pair once, each name
@@ -298,6 +346,27 @@ mod tests {
             b"A1A2Bodyhi thereFromxTo+1555"
         );
         assert_eq!(sorted_form(b""), b"");
+    }
+
+    #[test]
+    fn plivo_sorts_the_query_then_the_form() {
+        let url = "https://x.test/a/b?z=1&a=x%20y&a=b";
+        assert_eq!(
+            String::from_utf8(sorted_url_form(url, b"To=%2B1&From=2&D=2&D=1")).unwrap(),
+            "https://x.test/a/b?a=b&a=x y&z=1.D1D2From2To+1"
+        );
+        assert_eq!(
+            String::from_utf8(sorted_url_form("https://x.test/a", b"B=1&A=")).unwrap(),
+            "https://x.test/a?AB1"
+        );
+        assert_eq!(
+            String::from_utf8(sorted_url_form(url, b"")).unwrap(),
+            "https://x.test/a/b?a=b&a=x y&z=1"
+        );
+        assert_eq!(
+            sorted_url_form("https://x.test/a", b""),
+            b"https://x.test/a"
+        );
     }
 
     #[test]

@@ -357,6 +357,19 @@ pub const PRESETS: &[Preset] = &[
         )
     },
     Preset {
+        header: Some("X-Plivo-Signature-V3"),
+        encoding: E::Base64,
+        separator: Some(","),
+        signed_payload: "{sorted-url-form}.{header:X-Plivo-Signature-V3-Nonce}",
+        event_id: Some(EventId::Field("/CallUUID")),
+        form: true,
+        ..base(
+            "plivo",
+            "Plivo",
+            "https://www.plivo.com/docs/voice/concepts/signature-validation",
+        )
+    },
+    Preset {
         header: Some("Authorization"),
         algorithm: A::JwtHs256,
         encoding: E::Base64url,

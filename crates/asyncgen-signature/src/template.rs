@@ -18,6 +18,11 @@ pub enum SignedPart<'a> {
     /// `{form}`: the form parameters of an `application/x-www-form-urlencoded` body, sorted by
     /// name, each name followed by its value, all concatenated (Twilio).
     Form,
+    /// `{sorted-url-form}`: Plivo's V3 text: the URL without its query; then, when the query or
+    /// the form is not empty, `?` and the query parameters decoded and sorted (`name=value`
+    /// joined by `&`); then, when the form is not empty, `.` after a non-empty query and the
+    /// form parameters sorted, each name followed by its value.
+    SortedUrlForm,
     /// `{header:NAME}`: the value of request header `NAME` (Standard Webhooks' message id).
     Header(&'a str),
     /// `{field:/pointer}`: the text of a field of the JSON body (Mailgun's token).
@@ -25,12 +30,18 @@ pub enum SignedPart<'a> {
 }
 
 impl SignedPart<'_> {
+    /// Whether this part depends on the URL the provider called, so a receiver needs its
+    /// public origin.
+    pub const fn signs_url(&self) -> bool {
+        matches!(self, SignedPart::Url | SignedPart::SortedUrlForm)
+    }
+
     /// Whether this part depends on the body's bytes, so that a signature over it fails when
     /// the body is changed.
     pub const fn covers_body(&self) -> bool {
         matches!(
             self,
-            SignedPart::Body | SignedPart::Form | SignedPart::Field(_)
+            SignedPart::Body | SignedPart::Form | SignedPart::SortedUrlForm | SignedPart::Field(_)
         )
     }
 }
@@ -56,7 +67,7 @@ pub enum TemplateError {
     #[error("`{{` without a matching `}}` in `{0}`")]
     UnmatchedOpen(String),
     #[error(
-        "unknown placeholder `{{{0}}}`; the placeholders are `{{body}}`, `{{timestamp}}`, `{{method}}`, `{{url}}`, `{{form}}`, `{{header:NAME}}` and `{{field:/pointer}}`"
+        "unknown placeholder `{{{0}}}`; the placeholders are `{{body}}`, `{{timestamp}}`, `{{method}}`, `{{url}}`, `{{form}}`, `{{sorted-url-form}}`, `{{header:NAME}}` and `{{field:/pointer}}`"
     )]
     UnknownPlaceholder(String),
     /// `{header:}` or `{field:}` without a name, or a field that is not a JSON pointer.
@@ -121,6 +132,7 @@ fn placeholder(name: &str) -> Result<SignedPart<'_>, TemplateError> {
         "method" => SignedPart::Method,
         "url" => SignedPart::Url,
         "form" => SignedPart::Form,
+        "sorted-url-form" => SignedPart::SortedUrlForm,
         _ => {
             if let Some(header) = name.strip_prefix("header:") {
                 reference(header)?;
@@ -204,11 +216,13 @@ mod tests {
             "a placeholder at the end leaves no empty literal"
         );
         assert_eq!(
-            parse_template("{method}{url}{form}{header:webhook-id}{field:/a/b}").unwrap(),
+            parse_template("{method}{url}{form}{sorted-url-form}{header:webhook-id}{field:/a/b}")
+                .unwrap(),
             [
                 SignedPart::Method,
                 SignedPart::Url,
                 SignedPart::Form,
+                SignedPart::SortedUrlForm,
                 SignedPart::Header("webhook-id"),
                 SignedPart::Field("/a/b"),
             ]
@@ -303,8 +317,26 @@ mod tests {
     }
 
     #[test]
+    fn only_url_pieces_sign_the_url() {
+        assert!(SignedPart::Url.signs_url() && SignedPart::SortedUrlForm.signs_url());
+        for p in [
+            SignedPart::Body,
+            SignedPart::Form,
+            SignedPart::Method,
+            SignedPart::Header("h"),
+        ] {
+            assert!(!p.signs_url(), "{p:?}");
+        }
+    }
+
+    #[test]
     fn only_body_pieces_cover_the_body() {
-        for p in [SignedPart::Body, SignedPart::Form, SignedPart::Field("/a")] {
+        for p in [
+            SignedPart::Body,
+            SignedPart::Form,
+            SignedPart::SortedUrlForm,
+            SignedPart::Field("/a"),
+        ] {
             assert!(p.covers_body(), "{p:?}");
         }
         for p in [

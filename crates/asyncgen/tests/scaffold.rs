@@ -373,6 +373,7 @@ fn a_receiver_scaffolded_from_presets_verifies_each_provider() {
         presets::MAILGUN_SECURITY,
         presets::PADDLE_SECURITY,
         presets::TELNYX_SECURITY,
+        presets::PLIVO_SECURITY,
         presets::VONAGE_SECURITY,
     ]
     .map(|s| s.expect("secured"));

@@ -49,6 +49,7 @@ const PRESETS: &[(&str, Security)] = &[
     ("mailgun", secured(r::MAILGUN_SECURITY)),
     ("paddle", secured(r::PADDLE_SECURITY)),
     ("telnyx", secured(r::TELNYX_SECURITY)),
+    ("plivo", secured(r::PLIVO_SECURITY)),
     ("vonage", secured(r::VONAGE_SECURITY)),
 ];
 
@@ -271,6 +272,7 @@ fn provider(name: &'static str) -> Provider {
         .then_some("https://hooks.example.com/provider?tenant=7&b=2");
     let body = match name {
         "twilio" => "CallSid=CA1234&CallStatus=completed&From=%2B14158675309&Digits=2&Digits=1",
+        "plivo" => "CallUUID=c-1&From=%2B14158675309&Digits=2&Digits=1&Empty=",
         "sendgrid" => {
             r#"[{"email":"a@example.com","event":"delivered","sg_event_id":"e1","timestamp":1}]"#
         }
@@ -463,6 +465,7 @@ fn every_preset_refuses_forgeries() {
                 .expect("text")
                 .replacen("\"token\":\"msg_", "\"token\":\"msh_", 1),
             "twilio" => p.body.replace("completed", "failed"),
+            "plivo" => p.body.replace("c-1", "c-2"),
             _ => String::from_utf8(signed.body.to_vec())
                 .expect("text")
                 .replacen('1', "2", 1),

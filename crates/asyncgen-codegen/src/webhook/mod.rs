@@ -370,7 +370,7 @@ pub fn summaries(api: &Api, space: &TypeSpace, views: &Views) -> Vec<EndpointSum
                 optional: matches!(&s.kind, SecurityKind::Jwt(j) if j.optional),
                 public_key: matches!(&s.kind, SecurityKind::Signature(sig) if sig.algorithm.is_asymmetric()),
                 signs_url: matches!(&s.kind, SecurityKind::Signature(sig)
-                    if sig.signed_parts().is_some_and(|p| p.contains(&asyncgen_spec::extensions::SignedPart::Url))),
+                    if sig.signed_parts().is_some_and(|p| p.iter().any(|part| part.signs_url()))),
                 description: describe(s),
             }),
         })
