@@ -12,6 +12,10 @@
 //! Adding an option anywhere else would let the entry points drift apart, which is exactly
 //! what this crate exists to prevent.
 
+mod verify;
+
+pub use verify::Verify;
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
@@ -519,38 +523,6 @@ options! {
     verify: Verify = Verify::Declared;
         cli "verify": Option<String> [value_name = "PRESET"] =>
             |preset: Option<String>| preset.map(Verify::Preset);
-}
-
-/// How webhook endpoints without declared security are verified.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Verify {
-    /// As the document says: an endpoint that declares nothing verifiable gets a receiver that
-    /// refuses to start until the application opts out.
-    #[default]
-    Declared,
-    /// With the named signature preset.
-    Preset(String),
-}
-
-impl From<&str> for Verify {
-    fn from(preset: &str) -> Self {
-        Verify::Preset(preset.to_owned())
-    }
-}
-
-impl From<String> for Verify {
-    fn from(preset: String) -> Self {
-        Verify::Preset(preset)
-    }
-}
-
-impl ToArgs for Verify {
-    fn to_args(&self, flag: &str) -> Vec<String> {
-        match self {
-            Verify::Declared => Vec::new(),
-            Verify::Preset(name) => vec![format!("--{flag}={name}")],
-        }
-    }
 }
 
 /// `--flag` when `on`, nothing otherwise: how a boolean option is written as arguments.
