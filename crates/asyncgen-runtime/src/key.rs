@@ -535,4 +535,32 @@ mod tests {
         assert!(!verifier.verifies(b"other", upper.as_bytes(), now));
         assert_eq!(verifier.shared(), Some(&b"k"[..]));
     }
+
+    /// A key's `Debug` says which kind it is and nothing of the key.
+    #[test]
+    fn debug_never_shows_a_key() {
+        let text = "hunter2-hunter2-hunter2-hunter2!";
+        let hmac = SignatureAlgorithm::HmacSha256;
+        let jwt = SignatureAlgorithm::JwtHs256;
+        let verify = |alg| VerifyKey::decode(alg, KeyFormat::Text, &secret(text)).expect("key");
+        let sign = |alg| SignKey::decode(alg, KeyFormat::Text, &secret(text)).expect("key");
+        assert_eq!(format!("{:?}", verify(hmac)), "VerifyKey::Hmac(<redacted>)");
+        assert_eq!(format!("{:?}", verify(jwt)), "VerifyKey::Jwt(<redacted>)");
+        assert_eq!(format!("{:?}", sign(hmac)), "SignKey::Hmac(<redacted>)");
+        assert_eq!(format!("{:?}", sign(jwt)), "SignKey::Jwt(<redacted>)");
+        let seed = secret(&hex::encode([7u8; 32]));
+        for (alg, name) in [
+            (SignatureAlgorithm::Ed25519, "Ed25519"),
+            (SignatureAlgorithm::EcdsaP256Sha256, "P256"),
+        ] {
+            let private = SignKey::decode(alg, KeyFormat::Hex, &seed).expect("key");
+            assert_eq!(
+                format!("{private:?}"),
+                format!("SignKey::{name}(<redacted>)")
+            );
+            let public = private.public_key(KeyFormat::Hex).expect("public");
+            let public = VerifyKey::decode(alg, KeyFormat::Hex, &secret(&public)).expect("key");
+            assert_eq!(format!("{public:?}"), format!("VerifyKey::{name}"));
+        }
+    }
 }

@@ -123,6 +123,31 @@ impl SignatureScheme {
         Self::at(SignatureSource::Header(header), encoding)
     }
 
+    /// The scheme of a provider's preset (`asyncgen_signature::preset("stripe")`), for code
+    /// that builds verifiers and signers without a generated module.
+    pub fn from_preset(preset: &'static asyncgen_signature::Preset) -> Self {
+        let source = match (preset.field, preset.header) {
+            (Some(pointer), _) => SignatureSource::Field(pointer),
+            (None, header) => SignatureSource::Header(header.unwrap_or("")),
+        };
+        SignatureScheme {
+            source,
+            algorithm: preset.algorithm,
+            encoding: preset.encoding,
+            prefix: preset.prefix,
+            separator: preset.separator,
+            signed_payload: Some(preset.signed_payload),
+            timestamp: preset.timestamp.map(|t| SignatureTimestamp {
+                source: t.source,
+                unit: t.unit,
+                tolerance: Duration::from_secs(t.tolerance_secs),
+            }),
+            key: Some(preset.key),
+            event_id: preset.event_id,
+            handshake: preset.handshake,
+        }
+    }
+
     /// HMAC-SHA256 of the raw body, the signature in the body field at `pointer`.
     pub const fn in_field(pointer: &'static str, encoding: SignatureEncoding) -> Self {
         Self::at(SignatureSource::Field(pointer), encoding)

@@ -348,6 +348,19 @@ mod tests {
         assert_eq!(sorted_form(b""), b"");
     }
 
+    #[cfg(feature = "sender")]
+    #[test]
+    fn fresh_ids_are_unguessable_and_distinct() {
+        let a = fresh_id();
+        let b = fresh_id();
+        assert_ne!(a, b);
+        for id in [a, b] {
+            let hex = id.strip_prefix("msg_").expect("msg_ prefix");
+            assert_eq!(hex.len(), 32, "{id}");
+            assert!(hex.bytes().all(|c| c.is_ascii_hexdigit()), "{id}");
+        }
+    }
+
     #[test]
     fn plivo_sorts_the_query_then_the_form() {
         let url = "https://x.test/a/b?z=1&a=x%20y&a=b";
@@ -393,6 +406,19 @@ mod tests {
         assert_eq!(
             url_variants("http://example.com"),
             ["http://example.com", "http://example.com:80"]
+        );
+        // An IPv6 literal's colons are not a port.
+        assert_eq!(
+            url_variants("https://[::1]/h"),
+            ["https://[::1]/h", "https://[::1]:443/h"]
+        );
+        assert_eq!(
+            url_variants("https://[::1]:8443/h"),
+            [
+                "https://[::1]:8443/h",
+                "https://[::1]/h",
+                "https://[::1]:443/h"
+            ]
         );
     }
 

@@ -8,11 +8,11 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use asyncgen_runtime::receiver::{Delivery, Receiver, Route, Verifier, VerifyError};
+use asyncgen_runtime::receiver::{Delivery, Incoming, Receiver, Route, Verifier, VerifyError};
 use asyncgen_runtime::sender::Signer;
 use asyncgen_runtime::{
-    BodyTokenScheme, ConfigError, JwtScheme, Scheme, Secret, Secrets, Security, SignatureAlgorithm,
-    SignatureEncoding, SignatureScheme, SignatureTimestamp,
+    BodyTokenScheme, ConfigError, EventId, JwtScheme, Scheme, Secret, Secrets, Security,
+    SignatureAlgorithm, SignatureEncoding, SignatureScheme, SignatureTimestamp,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -92,6 +92,113 @@ fn github_documentation_vector() {
     assert_eq!(
         verifier.verify(&headers_of(&[("X-Hub-Signature-256", &forged)]), &body),
         Err(VerifyError::BadSignature)
+    );
+}
+
+/// Every provider's published vector (`tests/sdk/vectors.json`) verifies, under the scheme of
+/// its preset, exactly when the provider says it does; a valid one stops verifying when one
+/// byte of its body or its URL changes.
+#[test]
+fn the_providers_published_vectors() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/sdk/vectors.json");
+    let vectors: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("JSON");
+    for v in &vectors {
+        let name = v["name"].as_str().expect("name");
+        let preset =
+            asyncgen_signature::preset(v["preset"].as_str().expect("preset")).expect("a preset");
+        let security = Security::new(
+            "provider",
+            Scheme::Signature(SignatureScheme::from_preset(preset)),
+        );
+        let verifier = Verifier::new(security, secrets(&[v["key"].as_str().expect("key")]))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut headers = HeaderMap::new();
+        for (k, value) in v["headers"].as_object().expect("headers") {
+            headers.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                value.as_str().expect("text").parse().expect("value"),
+            );
+        }
+        let body = Bytes::from(v["body"].as_str().expect("body").to_owned());
+        let url = v["url"].as_str();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(v["now"].as_u64().expect("now"));
+        let verify = |url: Option<&str>, body: &Bytes| {
+            verifier.verify_request(
+                &Incoming {
+                    method: "POST",
+                    url,
+                    headers: &headers,
+                    body,
+                },
+                now,
+            )
+        };
+        if v["valid"] != true {
+            assert!(verify(url, &body).is_err(), "{name}: accepted");
+            continue;
+        }
+        assert_eq!(verify(url, &body), Ok(body.clone()), "{name}");
+        let mut changed = body.to_vec();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        assert!(
+            verify(url, &Bytes::from(changed)).is_err(),
+            "{name}: changed body"
+        );
+        if let Some(url) = url {
+            let other = url
+                .replacen("/myapp", "/yourapp", 1)
+                .replacen(".site/", ".site/x", 1);
+            assert_ne!(other, url, "{name}");
+            assert!(verify(Some(&other), &body).is_err(), "{name}: another URL");
+        }
+    }
+}
+
+/// A preset's verifier knows the provider's event id and answers its handshake (only the
+/// handshake, and only with the secret the provider checks).
+#[test]
+fn presets_carry_their_event_id_and_handshake() {
+    let verifier = |name: &str, key: &str| {
+        let preset = asyncgen_signature::preset(name).expect("preset");
+        let scheme = Scheme::Signature(SignatureScheme::from_preset(preset));
+        Verifier::new(Security::new(preset.name, scheme), secrets(&[key])).expect("verifier")
+    };
+    let slack = verifier("slack", "s");
+    assert_eq!(slack.event_id(), Some(EventId::Field("/event_id")));
+    assert_eq!(
+        slack.handshake_reply(br#"{"type":"url_verification","challenge":"c"}"#),
+        Some(serde_json::json!({"challenge": "c"}))
+    );
+    assert_eq!(slack.handshake_reply(br#"{"type":"event_callback"}"#), None);
+    let zoom = verifier("zoom", "z");
+    let reply = zoom
+        .handshake_reply(br#"{"event":"endpoint.url_validation","payload":{"plainToken":"t"}}"#)
+        .expect("answered");
+    let mac = {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"z").expect("key");
+        mac.update(b"t");
+        hex::encode(mac.finalize().into_bytes())
+    };
+    assert_eq!(reply["encryptedToken"], mac);
+    let github = verifier("github", "g");
+    assert_eq!(
+        github.event_id(),
+        Some(EventId::Header("X-GitHub-Delivery"))
+    );
+    assert_eq!(github.handshake_reply(br#"{"type":1}"#), None);
+    assert_eq!(verifier("zoom", "z").event_id(), None);
+    assert!(verifier("twilio", "t").signs_url() && verifier("plivo", "p").signs_url());
+    assert!(!slack.signs_url() && !github.signs_url());
+    assert!(!Verifier::insecure_no_verification().signs_url());
+    assert_eq!(Verifier::insecure_no_verification().event_id(), None);
+    assert_eq!(
+        Verifier::new(JWT, secrets(&["j"]))
+            .expect("jwt")
+            .handshake_reply(br#"{"type":1}"#),
+        None
     );
 }
 

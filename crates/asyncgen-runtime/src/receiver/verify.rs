@@ -224,8 +224,8 @@ fn verify_signature(
             .text(pointer)
             .ok_or(VerifyError::MissingTimestamp(pointer))?,
     };
-    // Undecodable, empty or truncated signatures are skipped, never compared: only a
-    // signature of the algorithm's length can match.
+    // Undecodable signatures are skipped; a key refuses any other of the wrong length
+    // (an empty or truncated MAC, Ed25519 signature or token never verifies).
     let given: Vec<Vec<u8>> = items
         .iter()
         .filter_map(|item| match scheme.prefix {
@@ -233,13 +233,6 @@ fn verify_signature(
             None => Some(item.as_str()),
         })
         .filter_map(|written| signature::read(scheme.algorithm, scheme.encoding, written))
-        .filter(|sig| {
-            !sig.is_empty()
-                && scheme
-                    .algorithm
-                    .signature_len()
-                    .is_none_or(|len| sig.len() == len)
-        })
         .collect();
     let urls: Vec<Option<String>> = if scheme.signs_url() {
         let url = request.url.ok_or(VerifyError::NoPublicUrl)?;
@@ -392,5 +385,21 @@ impl From<JwtFailure> for VerifyError {
             JwtFailure::NotYetValid => VerifyError::JwtNotYetValid,
             JwtFailure::Claims(why) => VerifyError::JwtClaims(why),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A clock set before 1970 gives negative times, so a signed timestamp is compared with
+    /// what the clock says, not its mirror image.
+    #[test]
+    fn times_before_the_epoch_are_negative() {
+        let epoch = SystemTime::UNIX_EPOCH;
+        assert_eq!(unix_millis(epoch + Duration::from_millis(1500)), 1500);
+        assert_eq!(unix_millis(epoch - Duration::from_secs(2)), -2000);
+        assert_eq!(unix_millis(epoch), 0);
     }
 }
