@@ -154,4 +154,33 @@ mod tests {
             Err(TokenFailure::NotJson)
         );
     }
+
+    /// Fields are written through objects and arrays, creating missing objects; a number stays
+    /// a number (and a missing field becomes one when asked), anything else becomes a string.
+    #[test]
+    fn fields_are_written_where_the_pointer_says() {
+        let write = |payload: &str, pointer: &str, text: &str, number: bool| {
+            let out = write_text(payload.as_bytes(), pointer, text, number).expect("written");
+            serde_json::from_slice::<serde_json::Value>(&out).expect("JSON")
+        };
+        use serde_json::json;
+        assert_eq!(
+            write(r#"{"a":[1,2]}"#, "/a/1", "x", false),
+            json!({"a": [1, "x"]})
+        );
+        assert_eq!(
+            write(r#"{"a":[{"b":1}]}"#, "/a/0/b", "7", false),
+            json!({"a": [{"b": 7}]})
+        );
+        assert_eq!(write(r#"{"t":5}"#, "/t", "7", false), json!({"t": 7}));
+        assert_eq!(write(r#"{"t":"5"}"#, "/t", "7", true), json!({"t": "7"}));
+        assert_eq!(write(r#"{"t":null}"#, "/t", "7", true), json!({"t": 7}));
+        assert_eq!(write("{}", "/t", "7", true), json!({"t": 7}));
+        assert_eq!(write("{}", "/s/t", "7", false), json!({"s": {"t": "7"}}));
+        assert_eq!(write(r#"{"t":5}"#, "/t", "x", false), json!({"t": "x"}));
+        assert!(write_text(br#"{"a":[1]}"#, "/a/5", "x", false).is_err());
+        assert!(write_text(br#"{"a":[1]}"#, "/a/5/b", "x", false).is_err());
+        assert!(write_text(b"[1]", "/0/x", "x", false).is_err());
+        assert!(write_text(b"not json", "/t", "x", false).is_err());
+    }
 }

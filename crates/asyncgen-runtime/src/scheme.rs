@@ -478,6 +478,26 @@ mod tests {
     }
 
     #[test]
+    fn sources_name_their_header_or_field() {
+        assert_eq!(SignatureSource::Header("X-Sig").name(), "X-Sig");
+        assert_eq!(SignatureSource::Field("/signature").name(), "/signature");
+    }
+
+    #[test]
+    fn a_body_token_pointer_must_start_with_a_slash() {
+        assert!(
+            Scheme::BodyToken(BodyTokenScheme::new("token"))
+                .validate()
+                .is_err()
+        );
+        assert!(
+            Scheme::BodyToken(BodyTokenScheme::new("/token"))
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn only_an_optional_jwt_is_optional() {
         assert!(Scheme::Jwt(JwtScheme::new(true)).is_optional());
         assert!(!Scheme::Jwt(JwtScheme::new(false)).is_optional());

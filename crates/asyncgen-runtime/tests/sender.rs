@@ -250,3 +250,95 @@ async fn a_silent_server_times_out_and_a_closed_port_is_a_transport_error() {
         "{err}"
     );
 }
+
+/// Every preset's request, as the sender writes it, verifies under the preset; what the
+/// caller gave (a message id header, a token field) is signed as given, what it left out is
+/// made up; a millisecond timestamp field is a number, a Stripe-like header carries its `t=`.
+#[test]
+fn every_preset_signs_what_it_verifies() {
+    use asyncgen_runtime::receiver::Incoming;
+    use asyncgen_runtime::sender::Outgoing;
+    use asyncgen_runtime::{KeyFormat, SignatureSource};
+    use std::time::UNIX_EPOCH;
+
+    let now = UNIX_EPOCH + Duration::from_secs(1_750_000_000);
+    let seed = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+    for preset in asyncgen_signature::PRESETS {
+        let scheme = SignatureScheme::from_preset(preset);
+        let security = Security::new(preset.name, Scheme::Signature(scheme));
+        let key = match scheme.key_format() {
+            KeyFormat::Hex if scheme.algorithm.is_asymmetric() => seed.to_owned(),
+            KeyFormat::Base64 if scheme.algorithm.is_asymmetric() => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.encode(hex::decode(seed).expect("hex"))
+            }
+            KeyFormat::Whsec => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+            _ => format!("{}-secret", preset.name),
+        };
+        let signer = Signer::new(security, Some(Secret::new(&key).expect("key"))).expect("signer");
+        let public = signer.public_key().unwrap_or(key);
+        let verifier = Verifier::new(security, Some(Secrets::single(&public).expect("key")))
+            .expect("verifier");
+        let body = if preset.form {
+            "CallSid=CA1&Digits=1".to_owned()
+        } else {
+            r#"{"id":"evt_1","signature":{"token":"given-token"}}"#.to_owned()
+        };
+        let url = "https://hooks.example.com/in?x=1";
+        let mut outgoing = Outgoing::post(body.as_bytes()).to(url);
+        outgoing
+            .headers
+            .insert("webhook-id", "msg_given".parse().expect("value"));
+        let signed = signer.sign_request(&outgoing, now).expect(preset.name);
+        let got = verifier.verify_request(
+            &Incoming {
+                method: "POST",
+                url: Some(url),
+                headers: &signed.headers,
+                body: &signed.body,
+            },
+            now,
+        );
+        assert_eq!(got.as_ref().err(), None, "{}", preset.name);
+        // A later clock (past every tolerance) tells a signed timestamp from none.
+        let later = now + Duration::from_secs(3600);
+        if scheme.timestamp.is_some() {
+            let late = Incoming {
+                method: "POST",
+                url: Some(url),
+                headers: &signed.headers,
+                body: &signed.body,
+            };
+            assert!(
+                verifier.verify_request(&late, later).is_err(),
+                "{}",
+                preset.name
+            );
+        }
+        let text = String::from_utf8(signed.body.to_vec()).expect("text");
+        match preset.name {
+            "standard-webhooks" => assert_eq!(signed.headers["webhook-id"], "msg_given"),
+            "svix" => {
+                let id = signed.headers["svix-id"].to_str().expect("ascii");
+                assert!(id.starts_with("msg_") && id.len() == 36, "{id}");
+            }
+            "mailgun" => assert!(text.contains(r#""token":"given-token""#), "{text}"),
+            "linear" => {
+                let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+                assert_eq!(json["webhookTimestamp"], 1_750_000_000_000u64);
+            }
+            "stripe" => {
+                let header = signed.headers["stripe-signature"].to_str().expect("ascii");
+                assert!(header.starts_with("t=1750000000,v1="), "{header}");
+            }
+            "paddle" => {
+                let header = signed.headers["paddle-signature"].to_str().expect("ascii");
+                assert!(header.starts_with("ts=1750000000;h1="), "{header}");
+            }
+            _ => {}
+        }
+        if let SignatureSource::Header(h) = scheme.source {
+            assert!(signed.headers.contains_key(h), "{}", preset.name);
+        }
+    }
+}
