@@ -3,7 +3,7 @@
 //! module so that they cannot disagree about any of it; the grammar itself is
 //! `asyncgen-signature`'s.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use http::HeaderMap;
@@ -179,15 +179,9 @@ fn sorted_url_form(url: &str, body: &[u8]) -> Vec<u8> {
 /// Form parameters sorted by name, then by value, each distinct pair once, each name
 /// followed by its value (what Twilio's SDKs sign).
 fn sorted_form(body: &[u8]) -> Vec<u8> {
-    let mut params: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (name, value) in form_urlencoded::parse(body) {
-        params
-            .entry(name.into_owned())
-            .or_default()
-            .insert(value.into_owned());
-    }
     let mut out = Vec::new();
-    for (name, values) in params {
+    for (name, mut values) in sorted_params(body) {
+        values.dedup();
         for value in values {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(value.as_bytes());

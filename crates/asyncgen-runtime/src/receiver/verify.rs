@@ -234,7 +234,8 @@ fn verify_signature(
         })
         .filter_map(|written| signature::read(scheme.algorithm, scheme.encoding, written))
         .collect();
-    let urls: Vec<Option<String>> = if scheme.signs_url() {
+    // From the template parsed at start-up, not parsed again per request.
+    let urls: Vec<Option<String>> = if parts.iter().any(SignedPart::signs_url) {
         let url = request.url.ok_or(VerifyError::NoPublicUrl)?;
         signature::url_variants(url).into_iter().map(Some).collect()
     } else {
