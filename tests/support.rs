@@ -10,19 +10,31 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// `../shared/corpus` beside the repository, or `None` (with a message saying why the test is
-/// skipped) when it is absent.
+/// Set to `1` (as `.ci/run` does), an absent corpus fails the tests that read it instead of
+/// letting them skip: CI must not pass by testing nothing.
+pub const REQUIRE_CORPUS: &str = "ASYNCGEN_REQUIRE_CORPUS";
+
+/// Where the corpus is expected: `../shared/corpus` beside the repository.
+pub fn corpus_path() -> PathBuf {
+    repo_root().join("../shared/corpus")
+}
+
+/// The corpus, or `None` (with a message saying why the test is skipped) when it is absent.
+/// With [`REQUIRE_CORPUS`] set to `1`, an absent corpus panics, naming the path.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = repo_root().join("../shared/corpus");
+    let dir = corpus_path();
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; the real-world corpus tests need ../shared/corpus beside the repository",
-            dir.display()
-        );
-        None
+        return Some(dir);
     }
+    let absent = format!(
+        "{} is absent; the real-world corpus tests need ../shared/corpus beside the repository",
+        dir.display()
+    );
+    if std::env::var(REQUIRE_CORPUS).is_ok_and(|v| v == "1") {
+        panic!("{absent} ({REQUIRE_CORPUS}=1 requires it)");
+    }
+    eprintln!("SKIPPED: {absent}");
+    None
 }
 
 /// Every `.yml`, `.yaml` and `.json` file below `dir`, sorted, as paths relative to `dir`.

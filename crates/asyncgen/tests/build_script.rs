@@ -14,10 +14,10 @@
 
 mod common;
 
-use common::{package_target_dir, repo_root};
+use common::{package_cargo, repo_root};
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Copies the fixture (spec, build.rs, src) into `dir` and writes its manifest, which points
 /// at this workspace's `asyncgen-build`, embedding the generator or not.
@@ -55,12 +55,9 @@ asyncgen-build = {{ path = {build:?}, default-features = {embedded} }}
 }
 
 fn cargo(dir: &Path, args: &[&str]) -> Output {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    package_cargo(dir)
         .args(args)
-        .env("CARGO_TARGET_DIR", package_target_dir())
         .env("ASYNCGEN", env!("CARGO_BIN_EXE_asyncgen"))
-        .env("CARGO_TERM_COLOR", "never")
-        .current_dir(dir)
         .output()
         .expect("run cargo")
 }
