@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+#[path = "build/dispatch.rs"]
+mod dispatch;
 #[path = "build/fidelity.rs"]
 mod fidelity;
 
@@ -42,7 +44,13 @@ fn documents(root: &Path) -> Vec<(String, PathBuf)> {
         }
     };
     add("specs", root.join("specs"));
-    add("corpus", root.join("../shared/corpus"));
+    match asyncgen_tests::corpus_dir() {
+        Some(corpus) => add("corpus", corpus),
+        None => println!(
+            "cargo:warning=the corpus documents are not compiled: {} is absent",
+            asyncgen_tests::corpus_path().display()
+        ),
+    }
     docs.push((
         "hard_cases".to_owned(),
         root.join("tests/fixtures/hard-cases/asyncapi.yml"),
@@ -85,8 +93,13 @@ fn main() {
     let mut all = TokenStream::new();
     let mut tests = TokenStream::new();
     let mut webhook_examples = TokenStream::new();
+    let mut dispatch = TokenStream::new();
     let mut test_names = BTreeSet::new();
     println!("cargo:rerun-if-changed={}", root.join("specs").display());
+    println!(
+        "cargo:rerun-if-env-changed={}",
+        asyncgen_tests::REQUIRE_CORPUS
+    );
     println!(
         "cargo:rerun-if-changed={}",
         root.join("tests/fixtures/hard-cases").display()
@@ -129,6 +142,7 @@ fn main() {
         };
         let (space, _, _) = asyncgen_ir::views::build(&api);
         fidelity::tests(&api, &space, &module, &mut tests);
+        dispatch.extend(dispatch::tests(&api, &run.endpoints, &name));
         webhook_examples.extend(webhook_example_list(&api, &name));
 
         for m in api.messages.values() {
@@ -172,6 +186,7 @@ fn main() {
         webhook_examples.to_string(),
     )
     .expect("write webhook_examples.rs");
+    std::fs::write(out.join("dispatch.rs"), dispatch.to_string()).expect("write dispatch.rs");
 }
 
 /// `name`, or `name_2`, `name_3`, ... when taken: message keys that differ only in punctuation

@@ -19,6 +19,7 @@ use asyncgen_runtime::{
     SignatureSource, TimestampSource,
 };
 use bytes::Bytes;
+use common::{SEED, encode_key};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
@@ -227,12 +228,6 @@ fn missing(what: &str) -> Option<Value> {
     None
 }
 
-/// The 32 bytes every asymmetric key here derives from (an Ed25519 seed, a P-256 scalar).
-const SEED: [u8; 32] = [
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-    27, 28, 29, 30, 31, 32,
-];
-
 /// A provider's side of one preset: what it signs with, and what it posts.
 struct Provider {
     name: &'static str,
@@ -243,14 +238,6 @@ struct Provider {
     verifying_key: String,
     url: Option<&'static str>,
     body: &'static str,
-}
-
-fn encode_key(format: KeyFormat, bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    match format {
-        KeyFormat::Hex => hex::encode(bytes),
-        _ => base64::engine::general_purpose::STANDARD.encode(bytes),
-    }
 }
 
 fn provider(name: &'static str) -> Provider {

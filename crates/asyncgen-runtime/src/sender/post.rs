@@ -3,12 +3,12 @@
 //! timeout or any non-2xx status.
 
 use std::borrow::Cow;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
 use reqwest::{Client, Url};
 
-use super::sign::{SignError, Signer};
+use super::sign::{Outgoing, SignError, Signer};
 use crate::error::ConfigError;
 
 /// A provider's delivery policy: what `x-asyncgen-delivery` says.
@@ -121,11 +121,18 @@ impl Sender {
         payload: &[u8],
         extra: &HeaderMap,
     ) -> Result<StatusCode, AttemptOutcome> {
-        let signed = self.signer.sign(payload).map_err(AttemptOutcome::Sign)?;
-        let mut headers = signed.headers;
-        for (name, value) in extra {
-            headers.insert(name.clone(), value.clone());
-        }
+        // The signer sees the request as it goes out: the URL, for the schemes that sign it
+        // (Twilio, Plivo, Square, HubSpot), and the caller's headers, which a signature may
+        // cover (a message id).
+        let request = Outgoing {
+            headers: extra.clone(),
+            ..Outgoing::post(payload).to(self.url.as_str())
+        };
+        let signed = self
+            .signer
+            .sign_request(&request, SystemTime::now())
+            .map_err(AttemptOutcome::Sign)?;
+        let headers = signed.headers;
         let failed = AttemptOutcome::Failed;
         let response = self
             .client
