@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::retry::RetryPolicy;
 use super::route::{Dedupe, Route};
+use super::tls::{Tls, TlsFiles};
 use super::{Receiver, RouteState, Shared};
 use crate::error::ConfigError;
 use crate::queue::{EventQueue, QueueOptions, RedbQueue};
@@ -35,6 +36,23 @@ pub(crate) struct Settings {
     pub poll_interval: Duration,
     pub retry_after: Duration,
     pub shutdown_grace: Duration,
+    pub header_timeout: Duration,
+    /// `None`: sized from the body limit ([`Settings::body_timeout`]).
+    pub body_timeout: Option<Duration>,
+    pub write_timeout: Duration,
+    /// `None`: from the descriptor limit.
+    pub max_connections: Option<usize>,
+}
+
+impl Settings {
+    /// The time a request's body may take: as set, else [`ReceiverBuilder::DEFAULT_BODY_TIMEOUT`]
+    /// or the time to read the body limit at [`ReceiverBuilder::MIN_BODY_RATE`], the longer.
+    pub fn body_timeout(&self) -> Duration {
+        self.body_timeout.unwrap_or_else(|| {
+            let at_min_rate = self.body_limit as f64 / ReceiverBuilder::MIN_BODY_RATE as f64;
+            ReceiverBuilder::DEFAULT_BODY_TIMEOUT.max(Duration::from_secs_f64(at_min_rate))
+        })
+    }
 }
 
 impl Default for Settings {
@@ -48,6 +66,10 @@ impl Default for Settings {
             poll_interval: Duration::from_secs(1),
             retry_after: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            header_timeout: ReceiverBuilder::DEFAULT_HEADER_TIMEOUT,
+            body_timeout: None,
+            write_timeout: ReceiverBuilder::DEFAULT_WRITE_TIMEOUT,
+            max_connections: None,
         }
     }
 }
@@ -65,6 +87,7 @@ pub struct ReceiverBuilder {
     settings: Settings,
     queue: QueueSource,
     public_origin: Option<String>,
+    tls: Option<TlsFiles>,
 }
 
 impl Default for ReceiverBuilder {
@@ -74,6 +97,7 @@ impl Default for ReceiverBuilder {
             settings: Settings::default(),
             queue: QueueSource::None,
             public_origin: None,
+            tls: None,
         }
     }
 }
@@ -81,6 +105,15 @@ impl Default for ReceiverBuilder {
 impl ReceiverBuilder {
     /// The default request body limit, 256 KiB; a larger body is answered 413.
     pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+    /// How long a client may take to send a request's head, and how long a kept-alive
+    /// connection may stay idle (default 10 s, nginx's `client_header_timeout` is 60 s).
+    pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The least time a body may take (default 10 s); see [`ReceiverBuilder::body_timeout`].
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The slowest body the default body timeout allows for, in bytes per second (32 KiB/s).
+    pub const MIN_BODY_RATE: u64 = 32 * 1024;
+    /// How long writing a response may make no progress (default 10 s).
+    pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
     /// The file [`ReceiverBuilder::data_dir`] opens in its directory.
     pub const QUEUE_FILE: &'static str = "queue.redb";
 
@@ -177,6 +210,44 @@ impl ReceiverBuilder {
         self
     }
 
+    /// How long a client may take to send a request's head (request line and headers, and
+    /// the TLS handshake), and how long a kept-alive connection may stay idle between requests
+    /// (default 10 s). A client that takes longer is disconnected; nothing reaches a handler.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.header_timeout = timeout;
+        self
+    }
+
+    /// How long a request's body may take to arrive in full, from the end of its head
+    /// (default: 10 s, or the body limit at 32 KiB/s when that is longer). A body still
+    /// arriving then is answered 408 and the connection closed; nothing reaches a handler.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.body_timeout = Some(timeout);
+        self
+    }
+
+    /// How long writing a response may make no progress before the connection is closed
+    /// (default 10 s): a client that stops reading holds its connection no longer.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.write_timeout = timeout;
+        self
+    }
+
+    /// The most connections served at once (default: the process's descriptor limit less a
+    /// quarter, at least 64 kept for the queue, the database and the logs). Beyond it, new
+    /// connections wait in the listen backlog until one closes.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.settings.max_connections = Some(connections);
+        self
+    }
+
+    /// Serves HTTPS with the PEM certificate chain and key of `files` (HTTP/1.1 and HTTP/2 by
+    /// ALPN), read again on SIGHUP and whenever either file changes.
+    pub fn tls(mut self, files: TlsFiles) -> Self {
+        self.tls = Some(files);
+        self
+    }
+
     /// Checks the configuration, opens the queue, and returns the receiver.
     pub fn build(self) -> Result<Receiver, ConfigError> {
         let s = &self.settings;
@@ -201,6 +272,17 @@ impl ReceiverBuilder {
                 "a zero handler timeout or poll interval".into(),
             ));
         }
+        if s.header_timeout.is_zero() || s.body_timeout().is_zero() || s.write_timeout.is_zero() {
+            return Err(ConfigError::InvalidSetting(
+                "a zero header, body or write timeout".into(),
+            ));
+        }
+        if s.max_connections == Some(0) {
+            return Err(ConfigError::InvalidSetting(
+                "a limit of 0 connections".into(),
+            ));
+        }
+        let tls = self.tls.as_ref().map(Tls::load).transpose()?;
 
         let public_origin = self
             .public_origin
@@ -259,6 +341,7 @@ impl ReceiverBuilder {
             settings: self.settings,
             queue,
             public_origin,
+            tls,
         }))
     }
 }

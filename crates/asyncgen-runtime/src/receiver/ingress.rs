@@ -21,7 +21,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use super::builder::Delivery;
+use super::builder::{Delivery, Settings};
 use super::endpoint::{RunError, joined, spawn_run};
 use super::verify::Incoming;
 use super::{RouteState, Shared};
@@ -35,7 +35,7 @@ pub(crate) async fn receive(
 ) -> Response {
     let received_at = SystemTime::now();
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, &parts.headers, shared.settings.body_limit).await {
+    let body = match read_body(body, &parts.headers, &shared.settings).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -95,7 +95,12 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, Response> {
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    settings: &Settings,
+) -> Result<Bytes, Response> {
+    let limit = settings.body_limit;
     let too_large = || text(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large");
     // A declared length over the limit is refused before a byte is read.
     let declared = headers
@@ -105,7 +110,17 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Byte
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
+    // A total deadline, not one between chunks: a body trickling a byte at a time would
+    // otherwise hold the connection for ever.
+    let read = tokio::time::timeout(settings.body_timeout(), Limited::new(body, limit).collect());
+    let Ok(read) = read.await else {
+        let mut response = text(StatusCode::REQUEST_TIMEOUT, "the body took too long");
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return Err(response);
+    };
+    match read {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
         Err(e) => {

@@ -32,6 +32,8 @@ mod form;
 mod ingress;
 mod retry;
 mod route;
+mod serve;
+mod tls;
 mod verify;
 mod worker;
 
@@ -50,6 +52,7 @@ use self::endpoint::ErasedEndpoint;
 pub use self::endpoint::{DecodeError, Endpoint, HandlerError, accept_unhandled};
 pub use self::retry::RetryPolicy;
 pub use self::route::{Dedupe, Route};
+pub use self::tls::TlsFiles;
 pub use self::verify::{Incoming, Verifier, VerifyError};
 use crate::queue::{DeadLetter, EventId, EventQueue, QueueError};
 
@@ -67,6 +70,8 @@ pub(crate) struct Shared {
     pub routes: HashMap<String, Arc<RouteState>>,
     pub settings: Settings,
     pub queue: Option<Arc<dyn EventQueue>>,
+    /// HTTPS, when the builder was given a certificate.
+    pub tls: Option<tls::Tls>,
 }
 
 pub(crate) struct RouteState {
@@ -125,17 +130,29 @@ impl Receiver {
         Workers { handles }
     }
 
-    /// Serves the routes on `listener` and runs the workers until `shutdown` is cancelled;
-    /// then stops accepting, lets requests in flight finish, and waits for the workers.
+    /// Serves the routes on `listener` (HTTPS when the builder was given a certificate) and
+    /// runs the workers until `shutdown` is cancelled; then stops accepting, lets requests in
+    /// flight finish within the shutdown grace, closes what is still open, and waits for the
+    /// workers. Every phase of a request has a deadline and connections are capped (see the
+    /// builder's `header_timeout`, `body_timeout`, `write_timeout`, `max_connections`).
     pub async fn serve(
         &self,
         listener: tokio::net::TcpListener,
         shutdown: CancellationToken,
     ) -> std::io::Result<()> {
         let workers = self.spawn_workers(shutdown.clone());
-        let served = axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .await;
+        let tls = self.shared.tls.clone();
+        if let Some(tls) = &tls {
+            tls.watch(shutdown.clone());
+        }
+        let served = serve::run(
+            listener,
+            self.router(),
+            &self.shared.settings,
+            tls,
+            shutdown.clone(),
+        )
+        .await;
         // Whether serving ended by shutdown or by an error, the workers must stop too.
         shutdown.cancel();
         workers.join().await;
