@@ -28,6 +28,7 @@ const CASES: &[&str] = &[
     "lenient-ambiguous-dispatch-tried-in-order",
     "lenient-typoed-and-misplaced-fields-v2",
     "lenient-unknown-extension-undeclared-parameter-v3",
+    "long-reference-chains-drop-check",
     "message-headers-correlation-id-odd-header-names",
     "multifile-message-traits-and-headers-in-other-files",
     "multifile-mutual-recursion-across-files",

@@ -65,7 +65,13 @@ pub fn generate(
             &file(Output::Types),
             &format!("Types of {title}: message payloads, headers and component schemas."),
             space.types.len(),
-            || types::imports(space, &paths::Paths::for_space(space)),
+            || {
+                types::imports(
+                    space,
+                    &paths::Paths::for_space(space),
+                    settings.derive_json_schema,
+                )
+            },
             |range| {
                 let paths = paths::Paths::for_space(space);
                 range

@@ -14,6 +14,8 @@ pub struct Paths {
     pub(crate) string: TokenStream,
     pub(crate) vec: TokenStream,
     pub(crate) boxed: TokenStream,
+    /// The helper type behind `TypeRef::Indirect`, in the types module.
+    pub(crate) indirect: TokenStream,
     pub(crate) map: TokenStream,
     pub(crate) serialize: TokenStream,
     pub(crate) deserialize: TokenStream,
@@ -43,6 +45,7 @@ impl Paths {
             string: pick("String", quote!(::std::string::String)),
             vec: pick("Vec", quote!(::std::vec::Vec)),
             boxed: pick("Box", quote!(::std::boxed::Box)),
+            indirect: indirect(space, TokenStream::new()),
             map: pick("BTreeMap", quote!(::std::collections::BTreeMap)),
             serialize: if short_serde {
                 quote!(Serialize)
@@ -68,12 +71,13 @@ impl Paths {
 
     /// Paths for code in a sibling of the types module: std items in full (nothing there is
     /// imported) and generated types through `super::types`.
-    pub fn sibling() -> Paths {
+    pub fn sibling(space: &TypeSpace) -> Paths {
         Paths {
             option: quote!(::std::option::Option),
             string: quote!(::std::string::String),
             vec: quote!(::std::vec::Vec),
             boxed: quote!(::std::boxed::Box),
+            indirect: indirect(space, quote!(super::types::)),
             map: quote!(::std::collections::BTreeMap),
             serialize: quote!(::serde::Serialize),
             deserialize: quote!(::serde::Deserialize),
@@ -83,6 +87,13 @@ impl Paths {
             named: quote!(super::types::),
         }
     }
+}
+
+/// The helper type's path after `prefix`; a placeholder no code renders when the space has
+/// no `TypeRef::Indirect`.
+fn indirect(space: &TypeSpace, prefix: TokenStream) -> TokenStream {
+    let name = ident(space.indirect.as_deref().unwrap_or("Indirect"));
+    quote!(#prefix #name)
 }
 
 /// An identifier, raw when the name is a keyword.
@@ -126,6 +137,10 @@ pub fn type_path(space: &TypeSpace, p: &Paths, r: &TypeRef) -> TokenStream {
         TypeRef::Boxed(inner) => {
             let (b, inner) = (&p.boxed, type_path(space, p, inner));
             quote!(#b<#inner>)
+        }
+        TypeRef::Indirect(inner) => {
+            let (i, inner) = (&p.indirect, type_path(space, p, inner));
+            quote!(#i<#inner>)
         }
     }
 }

@@ -4,7 +4,7 @@
 //! named `Option`, `Result` or `Value` cannot shadow what the generated code relies on.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 
 use asyncgen_ir::types::{
     Additional, Docs, Field, Rule, StringEnum, StructDef, TypeDef, TypeKind, TypeRef, TypeSpace,
@@ -15,7 +15,7 @@ use crate::Settings;
 use crate::paths::{Paths, ident, pointer, type_path};
 
 /// The `use` lines the module needs (an unused import would fail `deny(warnings)`).
-pub fn imports(space: &TypeSpace, p: &Paths) -> TokenStream {
+pub fn imports(space: &TypeSpace, p: &Paths, derive_json_schema: bool) -> TokenStream {
     let maps = space.types.iter().any(|t| match &t.kind {
         TypeKind::Struct(s) => {
             matches!(s.additional, Additional::Keep(_)) || s.fields.iter().any(|f| has_map(&f.ty))
@@ -53,7 +53,144 @@ pub fn imports(space: &TypeSpace, p: &Paths) -> TokenStream {
     let doubles = fields().any(|f| f.ty != TypeRef::Json);
     let values = fields().any(|f| f.ty == TypeRef::Json);
     let double = double_option(doubles, values);
-    quote! { #map #serde #double }
+    let indirect = match &space.indirect {
+        Some(name) => indirect_type(&ident(name), derive_json_schema),
+        None => TokenStream::new(),
+    };
+    quote! { #map #serde #double #indirect }
+}
+
+/// The helper type behind [`TypeRef::Indirect`]: a box behind a trait object. rustc's drop
+/// check follows every type a value owns, one level per distinct type, and fails a build
+/// whose chain of types is longer than its recursion limit (E0320); it does not look behind a
+/// trait object, so a field of this type ends the chain there. The IR puts one only where a
+/// chain would run on (`asyncgen_ir::types` `chains`). It reads as the value it holds (`Deref`),
+/// and serializes, compares and prints as that value.
+fn indirect_type(name: &Ident, derive_json_schema: bool) -> TokenStream {
+    // Named after the helper, whose name the IR chose free of the document's types.
+    let value = format_ident!("{name}Value");
+    let trait_doc = format!(" What [`{name}`] needs of the value it holds, object-safe.");
+    // Deriving T's schema here would instantiate schemars' generic code once per type of the
+    // chain, nested, and hit rustc's instantiation limit the same way drop check did: the
+    // field's schema names its type and accepts its value, and T's own schema is T's.
+    let schema = if derive_json_schema {
+        quote! {
+            impl<T: ::schemars::JsonSchema + 'static> ::schemars::JsonSchema for #name<T> {
+                fn inline_schema() -> bool {
+                    true
+                }
+                fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                    T::schema_name()
+                }
+                fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                    let mut schema = ::schemars::Schema::default();
+                    schema.insert(
+                        ::std::string::String::from("description"),
+                        ::serde_json::Value::String(::std::format!(
+                            "A `{}`, whose schema is its own (it sits behind an indirection).",
+                            T::schema_name()
+                        )),
+                    );
+                    schema
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        /// A value of `T` held behind a trait object, which ends the chain of types rustc's
+        /// drop check follows: used where the document's schemas refer to one another in a
+        /// chain too long for it (error E0320). Use it as a `T` (`Deref`), build it with
+        /// `From<T>` or [`new`](Self::new), and take the value out with
+        /// [`into_inner`](Self::into_inner).
+        pub struct #name<T: 'static>(::std::boxed::Box<dyn #value<T>>);
+
+        #[doc = #trait_doc]
+        pub trait #value<T>: ::std::marker::Send + ::std::marker::Sync {
+            fn value(&self) -> &T;
+            fn value_mut(&mut self) -> &mut T;
+            fn into_value(self: ::std::boxed::Box<Self>) -> T;
+            fn clone_value(&self) -> ::std::boxed::Box<dyn #value<T>>;
+        }
+
+        impl<T: ::std::clone::Clone + ::std::marker::Send + ::std::marker::Sync + 'static> #value<T> for T {
+            fn value(&self) -> &T {
+                self
+            }
+            fn value_mut(&mut self) -> &mut T {
+                self
+            }
+            fn into_value(self: ::std::boxed::Box<Self>) -> T {
+                *self
+            }
+            fn clone_value(&self) -> ::std::boxed::Box<dyn #value<T>> {
+                ::std::boxed::Box::new(self.clone())
+            }
+        }
+
+        impl<T: ::std::clone::Clone + ::std::marker::Send + ::std::marker::Sync + 'static> #name<T> {
+            /// Holds `value`.
+            pub fn new(value: T) -> Self {
+                Self(::std::boxed::Box::new(value))
+            }
+            /// The value held.
+            pub fn into_inner(self) -> T {
+                self.0.into_value()
+            }
+        }
+
+        impl<T: ::std::clone::Clone + ::std::marker::Send + ::std::marker::Sync + 'static> ::std::convert::From<T> for #name<T> {
+            fn from(value: T) -> Self {
+                Self::new(value)
+            }
+        }
+
+        impl<T: 'static> ::std::ops::Deref for #name<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                self.0.value()
+            }
+        }
+
+        impl<T: 'static> ::std::ops::DerefMut for #name<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                self.0.value_mut()
+            }
+        }
+
+        impl<T: 'static> ::std::clone::Clone for #name<T> {
+            fn clone(&self) -> Self {
+                Self(self.0.clone_value())
+            }
+        }
+
+        impl<T: ::std::cmp::PartialEq + 'static> ::std::cmp::PartialEq for #name<T> {
+            fn eq(&self, other: &Self) -> bool {
+                self.0.value() == other.0.value()
+            }
+        }
+
+        impl<T: ::std::fmt::Debug + 'static> ::std::fmt::Debug for #name<T> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.value().fmt(f)
+            }
+        }
+
+        impl<T: ::serde::Serialize + 'static> ::serde::Serialize for #name<T> {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                self.0.value().serialize(serializer)
+            }
+        }
+
+        impl<'de, T: ::serde::Deserialize<'de> + ::std::clone::Clone + ::std::marker::Send + ::std::marker::Sync + 'static> ::serde::Deserialize<'de> for #name<T> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                T::deserialize(deserializer).map(Self::new)
+            }
+        }
+
+        #schema
+    }
 }
 
 /// An optional property that may also be `null`: absent and `null` are different messages
@@ -126,7 +263,9 @@ fn double_option(doubles: bool, values: bool) -> TokenStream {
 fn has_map(r: &TypeRef) -> bool {
     match r {
         TypeRef::Map(_) => true,
-        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Boxed(i) => has_map(i),
+        TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Boxed(i) | TypeRef::Indirect(i) => {
+            has_map(i)
+        }
         TypeRef::Tuple(items) => items.iter().any(has_map),
         _ => false,
     }
@@ -215,9 +354,11 @@ fn uses_deprecated(space: &TypeSpace, kind: &TypeKind) -> bool {
     fn walk(space: &TypeSpace, r: &TypeRef) -> bool {
         match r {
             TypeRef::Named(id) => space.get(*id).docs.deprecated,
-            TypeRef::Option(i) | TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Boxed(i) => {
-                walk(space, i)
-            }
+            TypeRef::Option(i)
+            | TypeRef::Vec(i)
+            | TypeRef::Map(i)
+            | TypeRef::Boxed(i)
+            | TypeRef::Indirect(i) => walk(space, i),
             TypeRef::Tuple(items) => items.iter().any(|i| walk(space, i)),
             _ => false,
         }

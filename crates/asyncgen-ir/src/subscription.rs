@@ -165,7 +165,8 @@ fn topic_within(space: &TypeSpace, ty: &TypeRef, seen: &mut HashSet<TypeId>) -> 
         TypeRef::Option(inner)
         | TypeRef::Vec(inner)
         | TypeRef::Map(inner)
-        | TypeRef::Boxed(inner) => topic_within(space, inner, seen),
+        | TypeRef::Boxed(inner)
+        | TypeRef::Indirect(inner) => topic_within(space, inner, seen),
         TypeRef::Tuple(items) => items.iter().find_map(|ty| topic_within(space, ty, seen)),
         TypeRef::Bool
         | TypeRef::I32
@@ -272,7 +273,7 @@ fn named(space: &TypeSpace, ty: &TypeRef) -> Option<TypeId> {
             TypeKind::Alias(inner) => named(space, inner).or(Some(*id)),
             _ => Some(*id),
         },
-        TypeRef::Boxed(inner) => named(space, inner),
+        TypeRef::Boxed(inner) | TypeRef::Indirect(inner) => named(space, inner),
         _ => None,
     }
 }

@@ -46,7 +46,7 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
     let (path_const, id_const) = (n.constant("PATH"), n.constant("ROUTE_ID"));
     let (security_const, security_item) = n.security_const();
     let (path, id) = (&e.path, &e.key);
-    let paths = Paths::sibling();
+    let paths = Paths::sibling(space);
     let result = quote!(::std::result::Result<(), ::asyncgen_runtime::receiver::HandlerError>);
 
     let methods = n.messages.iter().map(|m| {

@@ -25,7 +25,7 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
     let (sender, event) = (n.item("Sender"), &n.event);
     let policy_const = n.constant("DELIVERY");
     let (security_const, security_item) = n.security_const();
-    let paths = Paths::sibling();
+    let paths = Paths::sibling(space);
     let sent = quote!(::std::result::Result<::asyncgen_runtime::sender::Delivered, ::asyncgen_runtime::sender::SendError>);
 
     let (policy, policy_doc) = match &e.delivery {

@@ -143,9 +143,10 @@ impl<'a> Builder<'a> {
         b
     }
 
-    /// The finished space, recursion boxed, and the issues met on the way.
+    /// The finished space, recursion boxed, long chains cut, and the issues met on the way.
     pub fn finish(mut self) -> (TypeSpace, Vec<TypeIssue>) {
         self.box_cycles();
+        self.cut_long_chains();
         (self.space, self.issues)
     }
 

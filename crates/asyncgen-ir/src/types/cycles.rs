@@ -66,8 +66,9 @@ fn box_direct(r: &mut TypeRef, cyclic: &impl Fn(TypeId) -> bool) {
 
 /// Tarjan's algorithm, iteratively (type graphs can be deep): each node's strongly connected
 /// component. An edge is part of a cycle exactly when both ends share a component (a self-edge
-/// included).
-fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+/// included). Components are numbered in reverse topological order: an edge between two
+/// components goes to the lower number.
+pub(super) fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
     let n = edges.len();
     let mut index = vec![usize::MAX; n];
     let mut low = vec![0; n];

@@ -1,6 +1,7 @@
 //! JSON Schema → Rust type model: names, shapes and dispatch rules, decided once here so every
 //! generator emits the same types.
 
+mod chains;
 mod convert;
 mod cycles;
 mod dispatch;

@@ -33,6 +33,10 @@ pub enum TypeRef {
     Tuple(Vec<TypeRef>),
     /// Indirection that breaks a recursive cycle.
     Boxed(Box<TypeRef>),
+    /// Indirection that also stops rustc's drop check from following a chain of types (see
+    /// `chains`); it breaks a cycle as [`TypeRef::Boxed`] does. Rendered as the helper type
+    /// [`TypeSpace::indirect`] names.
+    Indirect(Box<TypeRef>),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -196,6 +200,9 @@ pub struct TypeSpace {
     pub messages: indexmap::IndexMap<String, MessageTypes>,
     /// Per operation key: the union over its messages, when it has more than one.
     pub operations: indexmap::IndexMap<String, TypeId>,
+    /// The name of the helper type behind [`TypeRef::Indirect`], when any type uses one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indirect: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
