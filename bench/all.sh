@@ -81,7 +81,7 @@ criterion() {
     echo '```'
 }
 
-run_part large-spec bash "$here/large-spec.sh"
+run_part large-spec env COMPILE_MAX="${COMPILE_MAX:-10000}" bash "$here/large-spec.sh"
 run_part modelina bash "$here/generate-vs-modelina.sh"
 run_part receiver bash "$here/receiver-vs-axum.sh"
 run_part client bash "$here/client-vs-tungstenite.sh"

@@ -27,8 +27,12 @@
 # Builds asyncgen and asyncgen-synth in release with CARGO_TARGET_DIR (default: the repository's
 # target/). Documents and outputs go to a scratch directory (mktemp -d; kept with KEEP=1).
 #
+# Then the output must compile: `cargo check` of the types up to COMPILE_MAX schemas (default 1,000),
+# timed beside typify's types of the same schemas (see "the output compiles" below).
+#
 # Environment: RUNS (default 7), SIZES (schemas, default "100 1000 10000"), FORMATS (default
-# "json yaml"), LIMIT (seconds one run may take, default 120), CARGO_TARGET_DIR, KEEP=1.
+# "json yaml"), LIMIT (seconds one run may take, default 120), COMPILE_MAX (default 1000),
+# CHECK_RUNS (default 3), CARGO_TARGET_DIR, KEEP=1.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,6 +42,7 @@ runs="${RUNS:-7}"
 sizes="${SIZES:-100 1000 10000}"
 formats="${FORMATS:-json yaml}"
 limit="${LIMIT:-120}"
+CHECK_RUNS="${CHECK_RUNS:-3}"
 build_limit=1800
 
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$runs')"
@@ -88,6 +93,60 @@ for n in $sizes; do
     done
 done
 
+# ---- the output compiles ------------------------------------------------------------------------
+# What is timed must be usable: the types of every size up to COMPILE_MAX schemas (default 1,000;
+# the full run sets 10,000) are compiled (`cargo check`, serde and serde_json as the only
+# dependencies), and the benchmark fails when they do not compile. `cargo check` of the types
+# alone is timed (dependencies checked once before), beside the types typify generates from the
+# same schemas when `cargo typify` is installed (`cargo install cargo-typify`): the components'
+# schemas as one JSON Schema (`$defs`).
+compile_max="${COMPILE_MAX:-1000}"
+ctarget="$work/check-target"
+checks=()
+check_crate() { # NAME RUST_FILE_OR_MODULE [extra dependency lines]
+    local name="$1" module="$2" extra="${3:-}"
+    local dir="$work/check-$name"
+    mkdir -p "$dir/src"
+    printf '[package]\nname = "check-%s"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[dependencies]\nserde = { version = "1", features = ["derive"] }\nserde_json = "1"\n%s\n[workspace]\n' "$name" "$extra" >"$dir/Cargo.toml"
+    printf '#![allow(dead_code, clippy::all)]\n#[path = "%s"]\nmod generated;\n' "$module" >"$dir/src/lib.rs"
+    cp "$root/Cargo.lock" "$dir/Cargo.lock" 2>/dev/null || true
+    if ! (cd "$dir" && CARGO_TARGET_DIR="$ctarget" timeout 3600 cargo check -q >"$work/check-$name.log" 2>&1); then
+        die "the code generated for $name does not compile: $(grep -m1 -c '^error' "$work/check-$name.log") error lines, first: $(grep -m3 '^error' "$work/check-$name.log")"
+    fi
+    checks+=("{\"name\": \"check-$name\", \"argv\": [\"sh\", \"-c\", \"touch '$dir/src/lib.rs' && cd '$dir' && CARGO_TARGET_DIR='$ctarget' exec cargo check -q\"]}")
+}
+for n in $sizes; do
+    [ "$n" -le "$compile_max" ] || continue
+    first="$(printf '%s\n' $formats | head -n1)"
+    check_crate "asyncgen-$n" "$work/out-$first-$n/mod.rs"
+    say "asyncgen-$n: the generated types compile"
+    if command -v cargo-typify >/dev/null; then
+        doc="$work/synthetic-$n.$([ "$first" = json ] && echo json || echo yml)"
+        python3 - "$doc" "$work/typify-$n.json" <<'PY' || die "could not extract the schemas for typify"
+import json, sys
+text = open(sys.argv[1]).read()
+try:
+    doc = json.loads(text)
+except ValueError:
+    import yaml  # only when the first format is YAML
+    doc = yaml.safe_load(text)
+def rewrite(v):
+    if isinstance(v, dict):
+        return {k: (x.replace("#/components/schemas/", "#/$defs/") if k == "$ref" and isinstance(x, str) else rewrite(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [rewrite(x) for x in v]
+    return v
+json.dump({"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": rewrite(doc["components"]["schemas"])}, open(sys.argv[2], "w"))
+PY
+        (cd "$work" && timeout "$limit" cargo typify "typify-$n.json" -o "typify-$n.rs" >"$work/typify-$n.log" 2>&1) \
+            || die "cargo typify failed at $n schemas: $(head -c 1000 "$work/typify-$n.log")"
+        check_crate "typify-$n" "$work/typify-$n.rs" 'regress = "0.10"
+uuid = { version = "1", features = ["serde"] }
+chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }'
+        say "typify-$n: the types compile"
+    fi
+done
+
 # ---- measure -------------------------------------------------------------------------------------
 say "measuring: 1 warm-up round + $runs rounds of ${#entries[@]} documents"
 (IFS=,; printf '{"runs": %s, "warmup": 1, "timeout": %s, "commands": [%s]}\n' "$runs" "$limit" "${entries[*]}") >"$work/spec.json"
@@ -124,3 +183,26 @@ print()
 if goal:
     print("10,000 schemas under 1 s: " + "; ".join(goal) + ".")
 PY
+
+if [ "${#checks[@]}" -gt 0 ]; then
+    say "measuring cargo check of the generated types: $CHECK_RUNS rounds"
+    (IFS=,; printf '{"runs": %s, "warmup": 0, "timeout": 3600, "commands": [%s]}\n' "$CHECK_RUNS" "${checks[*]}") >"$work/check-spec.json"
+    python3 "$here/lib/measure.py" "$work/check-spec.json" "$work/check-times.json" || die "measuring cargo check failed"
+    echo
+    echo "\`cargo check\` of the generated types alone (dependencies checked before), medians of $CHECK_RUNS"
+    echo "interleaved rounds; typify's types of the same schemas beside them when cargo-typify is installed."
+    echo "Goal: 1,000 schemas under 30 s, and no slower than typify."
+    echo
+    python3 - "$work/check-times.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))["commands"]
+by = {c["name"]: c for c in rows}
+print("| generator | schemas | median s | min–max s | peak RSS MiB | vs typify |")
+print("|---|---:|---:|---:|---:|---:|")
+for c in rows:
+    _, gen, n = c["name"].split("-")
+    other = by.get(f"check-typify-{n}") if gen == "asyncgen" else None
+    ratio = f"{c['median_s'] / other['median_s']:.2f}×" if other else "–"
+    print(f"| {gen} | {int(n):,} | {c['median_s']:.1f} | {c['min_s']:.1f}–{c['max_s']:.1f} | {c['median_maxrss_kib'] / 1024:.0f} | {ratio} |")
+PY
+fi
