@@ -103,7 +103,8 @@ done
 compile_max="${COMPILE_MAX:-1000}"
 ctarget="$work/check-target"
 checks=()
-check_crate() { # NAME RUST_FILE_OR_MODULE [extra dependency lines]
+uncompiled=()
+check_crate() { # NAME RUST_FILE_OR_MODULE [extra dependency lines]; fails unless NAME is typify's
     local name="$1" module="$2" extra="${3:-}"
     local dir="$work/check-$name"
     mkdir -p "$dir/src"
@@ -111,7 +112,18 @@ check_crate() { # NAME RUST_FILE_OR_MODULE [extra dependency lines]
     printf '#![allow(dead_code, clippy::all)]\n#[path = "%s"]\nmod generated;\n' "$module" >"$dir/src/lib.rs"
     cp "$root/Cargo.lock" "$dir/Cargo.lock" 2>/dev/null || true
     if ! (cd "$dir" && CARGO_TARGET_DIR="$ctarget" timeout 3600 cargo check -q >"$work/check-$name.log" 2>&1); then
-        die "the code generated for $name does not compile: $(grep -m1 -c '^error' "$work/check-$name.log") error lines, first: $(grep -m3 '^error' "$work/check-$name.log")"
+        local errors first
+        errors="$(grep -c '^error\[' "$work/check-$name.log" || true)"
+        first="$(grep -m1 '^error' "$work/check-$name.log")"
+        case "$name" in
+            typify-*)
+                # The comparison's other side: reported, not a failure of ours.
+                uncompiled+=("$name: $errors errors, first: $first")
+                say "$name: does not compile ($errors errors, first: $first)"
+                return 1
+                ;;
+            *) die "the code generated for $name does not compile: $errors errors, first: $first" ;;
+        esac
     fi
     checks+=("{\"name\": \"check-$name\", \"argv\": [\"sh\", \"-c\", \"touch '$dir/src/lib.rs' && cd '$dir' && CARGO_TARGET_DIR='$ctarget' exec cargo check -q\"]}")
 }
@@ -140,10 +152,11 @@ json.dump({"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": r
 PY
         (cd "$work" && timeout "$limit" cargo typify "typify-$n.json" -o "typify-$n.rs" >"$work/typify-$n.log" 2>&1) \
             || die "cargo typify failed at $n schemas: $(head -c 1000 "$work/typify-$n.log")"
-        check_crate "typify-$n" "$work/typify-$n.rs" 'regress = "0.10"
+        if check_crate "typify-$n" "$work/typify-$n.rs" 'regress = "0.10"
 uuid = { version = "1", features = ["serde"] }
-chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }'
-        say "typify-$n: the types compile"
+chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }'; then
+            say "typify-$n: the types compile"
+        fi
     fi
 done
 
@@ -205,4 +218,7 @@ for c in rows:
     ratio = f"{c['median_s'] / other['median_s']:.2f}×" if other else "–"
     print(f"| {gen} | {int(n):,} | {c['median_s']:.1f} | {c['min_s']:.1f}–{c['max_s']:.1f} | {c['median_maxrss_kib'] / 1024:.0f} | {ratio} |")
 PY
+    for line in "${uncompiled[@]}"; do
+        echo "Does not compile, so not timed: $line"
+    done
 fi
