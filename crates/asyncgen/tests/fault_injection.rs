@@ -410,18 +410,23 @@ impl ClientProcess {
         }
     }
 
-    /// The next line, as JSON.
+    /// The next event or state line, as JSON; log lines (tracing's, on stderr) are skipped.
     fn next_line(&mut self, waiting_for: &str) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| {
-                panic!(
-                    "waiting for {waiting_for}: nothing more after {} events",
-                    self.messages.len()
-                )
-            });
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "waiting for {waiting_for}: nothing more after {} events",
+                        self.messages.len()
+                    )
+                });
+            if line.starts_with('{') {
+                return serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            }
+        }
     }
 
     fn record(&mut self, event: &Value) {
