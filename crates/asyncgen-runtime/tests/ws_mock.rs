@@ -1,8 +1,10 @@
 //! The mock websocket server on 127.0.0.1, driven by the crate's own `ws::Client` (what
 //! generated code runs) and, where a test needs precise control, by raw tokio-tungstenite
-//! clients. Every wait is bounded by `LIMIT`, so a regression fails instead of hanging.
+//! clients. Every wait is bounded in real time, so a regression fails instead of hanging.
 
 #![cfg(feature = "ws-mock")]
+
+mod ws_support;
 
 use std::time::Duration;
 
@@ -18,11 +20,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio::sync::broadcast;
-use tokio::time::timeout;
+use tokio::time::advance;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-const LIMIT: Duration = Duration::from_secs(5);
+use ws_support::{LIMIT, freeze, within};
 
 /// What clients send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,7 +174,7 @@ async fn wait_for<T>(
     events: &mut EventStream<Msg>,
     mut pick: impl FnMut(&Event<Msg>) -> Option<T>,
 ) -> T {
-    timeout(LIMIT, async {
+    within("the client event", async {
         loop {
             let event = events.recv().await.expect("stream ended");
             if let Some(found) = pick(&event) {
@@ -182,7 +183,6 @@ async fn wait_for<T>(
         }
     })
     .await
-    .expect("event did not arrive")
 }
 
 async fn next_message(events: &mut EventStream<Msg>) -> Msg {
@@ -221,7 +221,7 @@ async fn mock_event<T>(
     events: &mut broadcast::Receiver<MockEvent>,
     mut pick: impl FnMut(&MockEvent) -> Option<T>,
 ) -> T {
-    timeout(LIMIT, async {
+    within("the server event", async {
         loop {
             match events.recv().await {
                 Ok(event) => {
@@ -235,22 +235,18 @@ async fn mock_event<T>(
         }
     })
     .await
-    .expect("server event did not arrive")
 }
 
 async fn subscribed(client: &ClientHandle<ClientSide>, topics: &[&str]) {
-    let ack = timeout(LIMIT, client.subscribe(topics.iter().copied()))
-        .await
-        .expect("subscribe hung");
+    let ack = within("subscribe", client.subscribe(topics.iter().copied())).await;
     assert_eq!(ack, Ok(Ack::Confirmed));
 }
 
 type Raw = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 async fn raw_connect(url: &str) -> Result<Raw, tungstenite::Error> {
-    timeout(LIMIT, tokio_tungstenite::connect_async(url))
+    within("connect", tokio_tungstenite::connect_async(url))
         .await
-        .expect("connect hung")
         .map(|(ws, _response)| ws)
 }
 
@@ -270,16 +266,15 @@ async fn raw_send(ws: &mut Raw, value: Value) {
 
 /// The next text frame the server sent, as JSON.
 async fn raw_recv(ws: &mut Raw) -> Value {
-    loop {
-        let message = timeout(LIMIT, ws.next())
-            .await
-            .expect("server sent nothing")
-            .expect("stream ended")
-            .expect("read");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(text.as_str()).expect("server sent JSON");
+    within("a frame from the server", async {
+        loop {
+            let message = ws.next().await.expect("stream ended").expect("read");
+            if let Message::Text(text) = message {
+                return serde_json::from_str(text.as_str()).expect("server sent JSON");
+            }
         }
-    }
+    })
+    .await
 }
 
 async fn raw_subscribe(ws: &mut Raw, topics: &[&str]) {
@@ -389,9 +384,7 @@ async fn refused_subscriptions_get_the_refusal_and_add_nothing() {
     };
     server.refuse("secret", refusal);
     let (client, _events) = client(ClientConfig::new(server.url("/ws")));
-    let refused = timeout(LIMIT, client.subscribe(["public", "secret"]))
-        .await
-        .expect("subscribe hung");
+    let refused = within("subscribe", client.subscribe(["public", "secret"])).await;
     assert_eq!(
         refused,
         Err(ClientError::Rejected {
@@ -530,8 +523,31 @@ async fn drop_fault_makes_the_client_reconnect_and_resubscribe() {
     client.close().await;
 }
 
-#[tokio::test]
+/// Advances the frozen clock `step` at a time, letting the client run between steps, until it
+/// reconnects: the messages before, the reason and the announced backoff. Panics after 100 steps.
+async fn advance_until_reconnect(
+    events: &mut EventStream<Msg>,
+    step: Duration,
+) -> (Vec<Msg>, Disconnect, Duration) {
+    let mut messages = Vec::new();
+    for _ in 0..100 {
+        advance(step).await;
+        while let Some(event) = events.try_recv() {
+            match event {
+                Event::Message(m) => messages.push(m),
+                Event::Reconnecting { reason, delay, .. } => return (messages, reason, delay),
+                _ => {}
+            }
+        }
+    }
+    panic!("no reconnect after 100 steps of {step:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn silence_fault_is_caught_by_the_client_heartbeat() {
+    // Frozen: pings and the heartbeat's verdict happen only as the test advances the clock, so
+    // a busy machine can neither fake a dead connection nor hide one.
+    let _clock = freeze();
     let server = server().await;
     let mut log = server.events();
     let heartbeat = Heartbeat {
@@ -541,15 +557,23 @@ async fn silence_fault_is_caught_by_the_client_heartbeat() {
     let (client, mut events) =
         client(ClientConfig::new(server.url("/ws")).heartbeat(Some(heartbeat)));
     subscribed(&client, &["a"]).await;
-    // Pings are answered while the connection is healthy.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // A healthy connection (pings answered, events flowing) outlives two heartbeat timeouts.
+    for seq in 0..12 {
+        advance(heartbeat.interval).await;
+        assert_eq!(server.publish(&event("a", seq)).await, 1);
+        let message = wait_for(&mut events, |e| match e {
+            Event::Message(m) => Some(m.clone()),
+            Event::Reconnecting { reason, .. } => panic!("reconnected: {reason:?}"),
+            _ => None,
+        })
+        .await;
+        assert_eq!(message, event("a", seq));
+    }
     server.fault(Fault::Silence);
     // Publishing skips the silenced connection instead of waiting on it.
-    let skipped = timeout(LIMIT, server.publish(&event("a", 1)))
-        .await
-        .expect("publish hung on a silenced connection");
+    let skipped = within("publish", server.publish(&event("a", 100))).await;
     assert_eq!(skipped, 0);
-    let (messages, reason) = messages_until_reconnect(&mut events).await;
+    let (messages, reason, delay) = advance_until_reconnect(&mut events, heartbeat.interval).await;
     assert_eq!(reason, Disconnect::HeartbeatTimeout);
     assert!(messages.is_empty(), "{messages:?}");
     // The client dropped the silent connection; so does the server.
@@ -557,13 +581,14 @@ async fn silence_fault_is_caught_by_the_client_heartbeat() {
         matches!(e, MockEvent::Disconnected { id: 1 }).then_some(())
     })
     .await;
+    advance(delay).await;
     mock_event(&mut log, |e| {
         matches!(e, MockEvent::Subscribed { id: 2, .. }).then_some(())
     })
     .await;
     assert_eq!(server.publish(&event("a", 2)).await, 1);
     assert_eq!(next_message(&mut events).await, event("a", 2));
-    client.close().await;
+    within("close", client.close()).await;
 }
 
 #[tokio::test]
@@ -669,7 +694,8 @@ async fn a_hundred_thousand_events_arrive_in_order() {
         }
         queued
     });
-    let received = timeout(Duration::from_secs(120), async {
+    // Its own bound: a throughput, not a single wait.
+    let received = tokio::time::timeout(Duration::from_secs(120), async {
         let mut next = 0;
         while next < COUNT {
             match events.recv().await.expect("stream ended") {
@@ -697,9 +723,18 @@ async fn shutdown_closes_with_1001_and_stops_accepting() {
     let (client, mut events) = client(ClientConfig::new(server.url("/ws")));
     let mut raw = raw_connect(&server.url("/ws")).await.expect("connect");
     assert!(server.wait_connections(2, LIMIT).await);
-    timeout(LIMIT, server.shutdown())
-        .await
-        .expect("shutdown hung");
+    // The raw client keeps reading, so it answers the close handshake as a live client does
+    // (one that did not would be dropped after the server's close wait).
+    let closing = tokio::spawn(async move {
+        let mut code = None;
+        while let Some(Ok(message)) = raw.next().await {
+            if let Message::Close(frame) = message {
+                code = frame.map(|f| u16::from(f.code));
+            }
+        }
+        code
+    });
+    within("shutdown", server.shutdown()).await;
     assert_eq!(server.connections(), 0);
     assert_eq!(
         next_disconnect(&mut events).await,
@@ -708,17 +743,9 @@ async fn shutdown_closes_with_1001_and_stops_accepting() {
             reason: "server shutting down".into()
         }
     );
-    let close = timeout(LIMIT, async {
-        loop {
-            match raw.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => {}
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("no close frame");
+    let close = within("the raw client's close", closing)
+        .await
+        .expect("join");
     assert_eq!(close, Some(1001));
     assert!(raw_connect(&server.url("/ws")).await.is_err());
     let reason = next_disconnect(&mut events).await;
@@ -739,23 +766,17 @@ async fn dropping_the_last_handle_stops_the_server() {
     assert_eq!(raw_recv(&mut raw).await, json!({}));
     drop(clone);
     // The connection is dropped and the port released.
-    let ended = timeout(LIMIT, async {
-        loop {
-            match raw.next().await {
-                Some(Ok(_)) => {}
-                _ => return,
-            }
-        }
+    within("the end of the connection", async {
+        while let Some(Ok(_)) = raw.next().await {}
     })
     .await;
-    assert!(ended.is_ok(), "the connection outlived the server");
-    let refused = timeout(LIMIT, async {
+    // The accept loop stops as a task of the runtime: poll until it has.
+    within("the port's release", async {
         while raw_connect(&url).await.is_ok() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await;
-    assert!(refused.is_ok(), "the server still accepts");
 }
 
 /// Generated code spawns these futures: they must be `Send`.

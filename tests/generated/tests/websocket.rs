@@ -2,26 +2,84 @@
 //! servers. Subscriptions are acknowledged, every example event arrives typed, topics and
 //! wildcards route as the spec says, refusals surface their typed error code, and the client
 //! rides out every fault the mock injects (drops, silence, 1011, malformed frames, expired
-//! tokens) by reconnecting with the policy's backoff and resubscribing. Every wait is bounded.
+//! tokens) by reconnecting with the policy's backoff and resubscribing.
+//!
+//! Tests whose verdict involves a timer (ack timeout, heartbeat, backoff, URL refresh) freeze
+//! the tokio clock and advance it exactly, so a busy machine cannot change the verdict; every
+//! wait is bounded in real time, so a regression fails instead of hanging.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use asyncgen_generated_tests::specs_dialpad_websocket as dialpad;
 use asyncgen_generated_tests::specs_voipbin_websocket as voipbin;
-use asyncgen_runtime::ws::mock::Fault;
+use asyncgen_runtime::ws::mock::{Fault, MockEvent};
 use asyncgen_runtime::ws::{
     Ack, ClientError, ConnectionUrl, Disconnect, Event, EventStream, ExpiringUrl, Jitter,
     ReconnectPolicy,
 };
-use tokio::time::timeout;
+use tokio::sync::broadcast;
+use tokio::time::advance;
 use voipbin::client::Client;
 use voipbin::mock::{MockProtocol, MockServer};
 use voipbin::types::{ErrorCode, ErrorResponse, ServerMessage, Topic};
 
-const LIMIT: Duration = Duration::from_secs(10);
+/// The bound on any one wait. It only decides how long a failing test takes to say so, so it
+/// is generous enough for a machine whose cores are busy with other builds.
+const LIMIT: Duration = Duration::from_secs(30);
 const TOKEN: &str = "test-token";
+
+/// `future`'s output; panics naming `what` if it has not come after `LIMIT` of real time. The
+/// bound is kept by a thread, not a tokio timer, so it holds while the tokio clock is frozen.
+async fn within<F: Future>(what: &str, future: F) -> F::Output {
+    let (expired_tx, expired_rx) = tokio::sync::oneshot::channel::<()>();
+    let (done_tx, done_rx) = std_mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if done_rx.recv_timeout(LIMIT) == Err(std_mpsc::RecvTimeoutError::Timeout) {
+            let _ = expired_tx.send(());
+        }
+    });
+    let output = tokio::select! {
+        output = future => output,
+        Ok(()) = expired_rx => panic!("{what}: nothing after {LIMIT:?}"),
+    };
+    drop(done_tx);
+    output
+}
+
+/// Keeps the tokio clock still until dropped: timers fire only when the test calls `advance`.
+/// Paused time alone jumps to the next timer whenever the runtime waits, even on a loopback
+/// socket whose reply is on its way, so a heartbeat or an ack timeout would fire early; tokio
+/// documents (under `time::pause`) that a running `spawn_blocking` task stops that auto-advance.
+struct Frozen {
+    _release: std_mpsc::Sender<()>,
+}
+
+/// See [`Frozen`]. First thing in a test started with `#[tokio::test(start_paused = true)]`:
+/// such a runtime's clock sits on the timer wheel's millisecond grid (deadlines are rounded up
+/// to the next millisecond), so advancing by a timer's duration fires it.
+fn freeze() -> Frozen {
+    let (release, released) = std_mpsc::channel::<()>();
+    // Ends when the guard is dropped, which the test does before its runtime shuts down.
+    drop(tokio::task::spawn_blocking(move || {
+        let _ = released.recv();
+    }));
+    Frozen { _release: release }
+}
+
+/// Advances the frozen clock past a backoff `delay` the client announced. A jittered delay is no
+/// whole number of milliseconds; its deadline is rounded up to the next one, and so is the step,
+/// which keeps the clock on the millisecond grid.
+async fn wait_out(delay: Duration) {
+    let millis = delay.as_nanos().div_ceil(1_000_000);
+    advance(Duration::from_millis(
+        u64::try_from(millis).expect("a short delay"),
+    ))
+    .await;
+}
 
 async fn voipbin_mock() -> MockServer {
     let mock = MockServer::bind("127.0.0.1:0", MockProtocol)
@@ -35,8 +93,9 @@ fn voipbin_url(mock: &MockServer) -> String {
     Client::url_with_token(&mock.url("/v1.0/ws"), TOKEN)
 }
 
-/// The spec's policy scaled down 100×, so the backoff sequence is observable quickly: 10 ms
-/// doubling to 300 ms, no jitter, never "stable" within a test.
+/// The spec's policy scaled down 100×: 10 ms doubling to 300 ms, no jitter, never "stable"
+/// within a test, and a heartbeat of 200 ms / 500 ms (on a frozen clock, these are what the
+/// test advances by).
 fn scaled(url: impl Into<ConnectionUrl>) -> asyncgen_runtime::ws::ClientConfig {
     let mut config = Client::config(url);
     config.reconnect = ReconnectPolicy {
@@ -52,12 +111,12 @@ fn scaled(url: impl Into<ConnectionUrl>) -> asyncgen_runtime::ws::ClientConfig {
     config
 }
 
-/// The next event that `pick` accepts, skipping the others; panics after `LIMIT`.
-async fn next_matching<T>(
-    events: &mut EventStream<ServerMessage>,
-    mut pick: impl FnMut(Event<ServerMessage>) -> Option<T>,
+/// The next event that `pick` accepts, skipping the others.
+async fn next_matching<M, T>(
+    events: &mut EventStream<M>,
+    mut pick: impl FnMut(Event<M>) -> Option<T>,
 ) -> T {
-    timeout(LIMIT, async {
+    within("the expected event", async {
         loop {
             let event = events.recv().await.expect("the stream ended");
             if let Some(found) = pick(event) {
@@ -66,13 +125,33 @@ async fn next_matching<T>(
         }
     })
     .await
-    .expect("the expected event never came")
 }
 
 async fn next_message(events: &mut EventStream<ServerMessage>) -> ServerMessage {
     next_matching(events, |e| match e {
         Event::Message(m) if !matches!(m, ServerMessage::Ack(_)) => Some(m),
         _ => None,
+    })
+    .await
+}
+
+/// The next thing the mock reports that `pick` accepts.
+async fn mock_event<T>(
+    log: &mut broadcast::Receiver<MockEvent>,
+    mut pick: impl FnMut(MockEvent) -> Option<T>,
+) -> T {
+    within("the mock's event", async {
+        loop {
+            match log.recv().await {
+                Ok(event) => {
+                    if let Some(found) = pick(event) {
+                        return found;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => panic!("the mock's events ended"),
+            }
+        }
     })
     .await
 }
@@ -165,8 +244,10 @@ fn topics_build_print_and_match_with_wildcards() {
     assert!(Topic::from("odd").matches("odd"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn subscribe_is_acked_and_every_example_arrives_typed() {
+    // Frozen: the acknowledgement cannot be late, however slow the machine.
+    let _clock = freeze();
     let mock = voipbin_mock().await;
     let (client, mut events) = Client::connect(voipbin_url(&mock)).expect("config");
     let examples = voipbin::mock::examples();
@@ -186,7 +267,7 @@ async fn subscribe_is_acked_and_every_example_arrives_typed() {
     scopes.sort();
     scopes.dedup();
     assert_eq!(
-        client.subscribe(scopes.clone()).await,
+        within("subscribe", client.subscribe(scopes.clone())).await,
         Ok(Ack::Confirmed),
         "the mock acknowledges"
     );
@@ -207,17 +288,23 @@ async fn subscribe_is_acked_and_every_example_arrives_typed() {
         assert_eq!(&got, event, "{name} arrives as published");
         assert!(!matches!(got, ServerMessage::Unknown(_)), "{name} is typed");
     }
-    client.close().await;
+    within("close", client.close()).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn topics_route_exactly_and_unsubscribe_stops_delivery() {
+    let _clock = freeze();
     let mock = voipbin_mock().await;
+    let mut log = mock.events();
     let (client, mut events) = Client::connect(voipbin_url(&mock)).expect("config");
     let specific = Topic::customer("c1").call("x1");
     let sentinel = Topic::customer("c1").messages();
     assert_eq!(
-        client.subscribe([specific.clone(), sentinel.clone()]).await,
+        within(
+            "subscribe",
+            client.subscribe([specific.clone(), sentinel.clone()])
+        )
+        .await,
         Ok(Ack::Confirmed)
     );
     // Not subscribed: another call of the customer, and another customer's call.
@@ -230,8 +317,9 @@ async fn topics_route_exactly_and_unsubscribe_stops_delivery() {
     );
 
     // The wildcard covers every call of the customer.
+    let calls = Topic::customer("c1").calls();
     assert_eq!(
-        client.subscribe([Topic::customer("c1").calls()]).await,
+        within("subscribe", client.subscribe([calls.clone()])).await,
         Ok(Ack::Confirmed)
     );
     assert_eq!(mock.publish(&call_event("customer_id:c1:call:x2")).await, 1);
@@ -240,36 +328,44 @@ async fn topics_route_exactly_and_unsubscribe_stops_delivery() {
         "customer_id:c1:call:x2"
     );
 
-    client
-        .unsubscribe([specific, Topic::customer("c1").calls()])
-        .await
-        .expect("unsubscribe");
-    let gone = timeout(LIMIT, async {
-        while mock.publish(&call_event("customer_id:c1:call:x1")).await > 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
-    assert!(gone.is_ok(), "the server stops routing calls");
+    // `unsubscribe` awaits no reply: once the mock has taken the request, calls stop.
+    within(
+        "unsubscribe",
+        client.unsubscribe([specific.clone(), calls.clone()]),
+    )
+    .await
+    .expect("unsubscribe");
+    let mut gone = Vec::new();
+    while gone.len() < 2 {
+        gone.extend(
+            mock_event(&mut log, |e| match e {
+                MockEvent::Unsubscribed { topics, .. } => Some(topics),
+                _ => None,
+            })
+            .await,
+        );
+    }
+    gone.sort();
+    assert_eq!(gone, [calls.to_string(), specific.to_string()]);
+    assert_eq!(mock.publish(&call_event("customer_id:c1:call:x1")).await, 0);
     let mut message = call_event("customer_id:c1:message:m1");
     if let ServerMessage::CallCreated(e) = &mut message {
         e.topic = Topic::customer("c1").message("m1");
     }
-    mock.publish(&message).await;
-    // Calls published before the unsubscribe took effect may still be in flight; after them,
-    // only the sentinel.
-    let next = next_matching(&mut events, |e| match e {
-        Event::Message(m) if topic_of(&m) != "customer_id:c1:call:x1" => Some(m),
-        _ => None,
-    })
-    .await;
-    assert_eq!(topic_of(&next), "customer_id:c1:message:m1");
-    client.close().await;
+    assert_eq!(mock.publish(&message).await, 1);
+    assert_eq!(
+        topic_of(&next_message(&mut events).await),
+        "customer_id:c1:message:m1"
+    );
+    within("close", client.close()).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refusal_surfaces_its_typed_error_code() {
+    // Frozen: the reconnect below waits out the spec's 1 s backoff by advancing the clock.
+    let _clock = freeze();
     let mock = voipbin_mock().await;
+    let mut log = mock.events();
     let denied = Topic::customer("other").calls();
     let reply: ErrorResponse = serde_json::from_value(serde_json::json!({
         "type": "error",
@@ -281,7 +377,7 @@ async fn a_refusal_surfaces_its_typed_error_code() {
     .expect("error reply");
     mock.refuse(denied.as_str(), ServerMessage::Error(reply));
     let (client, mut events) = Client::connect(voipbin_url(&mock)).expect("config");
-    match client.subscribe([denied.clone()]).await {
+    match within("subscribe", client.subscribe([denied.clone()])).await {
         Err(ClientError::Rejected { topics, reason }) => {
             assert_eq!(topics, [denied.to_string()]);
             assert!(reason.starts_with("PERMISSION_DENIED"), "{reason}");
@@ -294,57 +390,95 @@ async fn a_refusal_surfaces_its_typed_error_code() {
     })
     .await;
     assert_eq!(error.code, ErrorCode::PermissionDenied);
-    // A refused topic is not active: it is not restored after a reconnect.
+
+    // A refused topic is not active: it is not restored after a reconnect. What the client
+    // sends on the new connection, up to a later subscription, shows it.
     mock.fault(Fault::Drop);
-    next_matching(&mut events, |e| matches!(e, Event::Connected).then_some(())).await;
-    assert!(
-        !mock
-            .wait_subscribed(&[denied.as_str()], Duration::from_millis(300))
-            .await
+    let delay = next_matching(&mut events, |e| match e {
+        Event::Reconnecting { delay, .. } => Some(delay),
+        _ => None,
+    })
+    .await;
+    wait_out(delay).await;
+    let later = Topic::customer("c1").calls();
+    assert_eq!(
+        within("subscribe", client.subscribe([later.clone()])).await,
+        Ok(Ack::Confirmed)
     );
-    client.close().await;
+    let mut sent = Vec::new();
+    mock_event(&mut log, |e| match e {
+        MockEvent::Received { id: 2, text } => {
+            sent.push(text);
+            None
+        }
+        MockEvent::Subscribed { id: 2, .. } => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(sent.len(), 1, "only the later subscription: {sent:?}");
+    assert!(sent[0].contains(later.as_str()), "{sent:?}");
+    within("close", client.close()).await;
 }
 
-/// Publishes one call event per step and returns, per step, the state events seen before it
-/// arrived (so the test asserts reconnects between steps).
+/// Publishes call event `seq` and follows the client until it arrives; returns the state
+/// changes seen meanwhile. The clock is frozen: each reconnect's backoff is advanced as the
+/// client announces it. When no connection takes the event (the client is between
+/// connections) or the one that took it ends first, it is published again once the client is
+/// subscribed anew.
 async fn publish_and_collect(
     mock: &MockServer,
     events: &mut EventStream<ServerMessage>,
-    topic: &Topic,
     seq: usize,
 ) -> Vec<String> {
     let id = format!("customer_id:c1:call:n{seq}");
     let mut seen = Vec::new();
-    // A connection the mock is tearing down may still take an event and lose it: publish
-    // again until it arrives (a repeat of an earlier step's event is skipped below).
-    let arrived = timeout(LIMIT, async {
+    within(&format!("event {seq}"), async {
+        let mut queued = mock.publish(&call_event(&id)).await > 0;
         loop {
-            assert!(
-                mock.wait_subscribed(&[topic.as_str()], LIMIT).await,
-                "subscribed again"
-            );
-            if mock.publish(&call_event(&id)).await == 0 {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-            let got = timeout(Duration::from_millis(500), async {
-                loop {
-                    match events.recv().await.expect("stream") {
-                        Event::Message(m) if topic_of(&m) == id => break,
-                        Event::Message(_) => {}
-                        other => seen.push(state(&other)),
+            match events.recv().await.expect("the stream ended") {
+                Event::Message(m) if topic_of(&m) == id => return,
+                Event::Message(_) => {}
+                other => {
+                    seen.push(state(&other));
+                    match other {
+                        Event::Reconnecting { delay, .. } => {
+                            wait_out(delay).await;
+                            queued = false;
+                        }
+                        Event::Subscribed { .. } if !queued => {
+                            queued = mock.publish(&call_event(&id)).await > 0;
+                        }
+                        _ => {}
                     }
                 }
-            })
-            .await;
-            if got.is_ok() {
-                break;
             }
         }
     })
     .await;
-    assert!(arrived.is_ok(), "event {seq} never arrived; saw {seen:?}");
     seen
+}
+
+/// Advances the frozen clock `step` at a time, letting the client run between steps, until it
+/// reconnects; then advances the backoff it announced. Returns the state changes seen.
+async fn advance_until_reconnect(
+    events: &mut EventStream<ServerMessage>,
+    step: Duration,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        advance(step).await;
+        while let Some(event) = events.try_recv() {
+            if matches!(event, Event::Message(_)) {
+                continue;
+            }
+            seen.push(state(&event));
+            if let Event::Reconnecting { delay, .. } = event {
+                wait_out(delay).await;
+                return seen;
+            }
+        }
+    }
+    panic!("no reconnect after 100 steps of {step:?}; saw {seen:?}");
 }
 
 fn state(e: &Event<ServerMessage>) -> String {
@@ -371,25 +505,35 @@ fn state(e: &Event<ServerMessage>) -> String {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn faults_reconnect_with_the_backoff_and_resubscribe() {
+    // Frozen: no heartbeat fires on a healthy connection while a busy machine is slow to answer
+    // it, so the log below is exact.
+    let _clock = freeze();
     let mock = voipbin_mock().await;
-    let (client, mut events) = Client::connect_with(scaled(voipbin_url(&mock))).expect("config");
+    let config = scaled(voipbin_url(&mock));
+    let heartbeat = config.heartbeat.expect("heartbeat");
+    let (client, mut events) = Client::connect_with(config).expect("config");
     let topic = Topic::customer("c1").calls();
-    assert_eq!(client.subscribe([topic.clone()]).await, Ok(Ack::Confirmed));
-    let mut log = publish_and_collect(&mock, &mut events, &topic, 0).await;
+    assert_eq!(
+        within("subscribe", client.subscribe([topic])).await,
+        Ok(Ack::Confirmed)
+    );
+    let mut log = publish_and_collect(&mock, &mut events, 0).await;
 
     mock.fault(Fault::Drop);
-    log.extend(publish_and_collect(&mock, &mut events, &topic, 1).await);
+    log.extend(publish_and_collect(&mock, &mut events, 1).await);
     mock.fault(Fault::Close {
         code: 1011,
         reason: "internal error".into(),
     });
-    log.extend(publish_and_collect(&mock, &mut events, &topic, 2).await);
+    log.extend(publish_and_collect(&mock, &mut events, 2).await);
+    // Silence answers nothing, not even pings: only the heartbeat can tell, as time passes.
     mock.fault(Fault::Silence);
-    log.extend(publish_and_collect(&mock, &mut events, &topic, 3).await);
+    log.extend(advance_until_reconnect(&mut events, heartbeat.interval).await);
+    log.extend(publish_and_collect(&mock, &mut events, 3).await);
     mock.fault(Fault::Malformed);
-    log.extend(publish_and_collect(&mock, &mut events, &topic, 4).await);
+    log.extend(publish_and_collect(&mock, &mut events, 4).await);
 
     assert_eq!(
         log,
@@ -413,19 +557,24 @@ async fn faults_reconnect_with_the_backoff_and_resubscribe() {
         ]
     );
     assert_eq!(mock.accepted(), 4);
-    client.close().await;
+    within("close", client.close()).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_connection_dropped_every_n_events_loses_nothing_delivered_and_resumes() {
+    // Frozen: the only reconnects are the mock's drops, never a heartbeat on a busy machine.
+    let _clock = freeze();
     let mock = voipbin_mock().await;
     mock.drop_every(Some(3));
     let (client, mut events) = Client::connect_with(scaled(voipbin_url(&mock))).expect("config");
     let topic = Topic::customer("c1").calls();
-    assert_eq!(client.subscribe([topic.clone()]).await, Ok(Ack::Confirmed));
+    assert_eq!(
+        within("subscribe", client.subscribe([topic])).await,
+        Ok(Ack::Confirmed)
+    );
     let mut reconnects = 0;
     for seq in 0..9 {
-        let seen = publish_and_collect(&mock, &mut events, &topic, seq).await;
+        let seen = publish_and_collect(&mock, &mut events, seq).await;
         reconnects += seen
             .iter()
             .filter(|s| s.starts_with("reconnecting"))
@@ -433,11 +582,14 @@ async fn a_connection_dropped_every_n_events_loses_nothing_delivered_and_resumes
     }
     // Dropped after events 3 and 6 (the drop after 9 comes after the loop).
     assert_eq!(reconnects, 2);
-    client.close().await;
+    within("close", client.close()).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_expired_token_is_refreshed_through_the_url_provider() {
+    // Frozen: the provider is asked once per connection, and no heartbeat on a busy machine
+    // adds a connection.
+    let _clock = freeze();
     let mock = voipbin_mock().await;
     let calls = Arc::new(AtomicUsize::new(0));
     let (provider_mock, counter) = (mock.clone(), Arc::clone(&calls));
@@ -450,16 +602,19 @@ async fn an_expired_token_is_refreshed_through_the_url_provider() {
     });
     let (client, mut events) = Client::connect_with(scaled(provider)).expect("config");
     let topic = Topic::customer("c1").calls();
-    assert_eq!(client.subscribe([topic.clone()]).await, Ok(Ack::Confirmed));
-    publish_and_collect(&mock, &mut events, &topic, 0).await;
+    assert_eq!(
+        within("subscribe", client.subscribe([topic])).await,
+        Ok(Ack::Confirmed)
+    );
+    publish_and_collect(&mock, &mut events, 0).await;
     mock.fault(Fault::ExpireToken("token-1".into()));
-    let seen = publish_and_collect(&mock, &mut events, &topic, 1).await;
+    let seen = publish_and_collect(&mock, &mut events, 1).await;
     assert!(
         seen.iter().any(|s| s.contains("closed 4001")),
         "the server closed for the expired token: {seen:?}"
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2, "a fresh URL was asked for");
-    client.close().await;
+    within("close", client.close()).await;
 }
 
 #[tokio::test]
@@ -469,36 +624,47 @@ async fn a_slow_consumer_loses_the_oldest_events_with_bounded_memory() {
     config.event_capacity = 16;
     let (client, mut events) = Client::connect_with(config).expect("config");
     let topic = Topic::customer("c1").calls();
-    assert_eq!(client.subscribe([topic]).await, Ok(Ack::Confirmed));
+    assert_eq!(
+        within("subscribe", client.subscribe([topic])).await,
+        Ok(Ack::Confirmed)
+    );
     // Nothing is read while 1,000 events arrive.
     for seq in 0..1000 {
         mock.publish(&call_event(&format!("customer_id:c1:call:n{seq}")))
             .await;
     }
     let last = "customer_id:c1:call:n999";
-    let arrived = timeout(LIMIT, async {
-        while events.dropped() < 1000 - 16 {
+    // Connecting, Connected, Subscribed and the ack, then the 1,000 events, through a queue of
+    // 16: once that many are dropped, the last event is in. Nothing signals a drop, so the
+    // count is polled, as long as it takes.
+    let expected_drops = 4 + 1000 - 16;
+    within("the drops", async {
+        while events.dropped() < expected_drops {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     })
     .await;
-    assert!(arrived.is_ok(), "dropped {}", events.dropped());
+    assert_eq!(events.dropped(), expected_drops);
     let mut held = Vec::new();
     while let Some(e) = events.try_recv() {
         held.push(e);
     }
-    assert!(held.len() <= 16, "the queue holds at most its capacity");
+    assert_eq!(held.len(), 16, "the queue holds its capacity");
     match held.last() {
         Some(Event::Message(m)) => assert_eq!(topic_of(m), last, "the newest is kept"),
         other => panic!("expected the newest event, got {other:?}"),
     }
-    client.close().await;
+    within("close", client.close()).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dialpad_refreshes_its_url_before_the_token_expires_and_events_continue() {
     use dialpad::client::Client as Dialpad;
     use dialpad::mock::{MockProtocol as DialpadMock, MockServer as DialpadServer};
+    // Frozen: each connection lives exactly until its refresh, and the test publishes on it
+    // meanwhile, so no event falls between two connections however slow the machine.
+    let _clock = freeze();
+    let (lifetime, margin) = (Duration::from_millis(600), Duration::from_millis(300));
     let mock = DialpadServer::bind("127.0.0.1:0", DialpadMock)
         .await
         .expect("bind");
@@ -509,49 +675,39 @@ async fn dialpad_refreshes_its_url_before_the_token_expires_and_events_continue(
         let token = format!("dialpad-{n}");
         provider_mock.accept_token(token.clone());
         let url = provider_mock.url(&format!("/events/{token}"));
-        async move { Ok(ExpiringUrl::new(url).expires_in(Duration::from_millis(600))) }
+        async move { Ok(ExpiringUrl::new(url).expires_in(lifetime)) }
     });
     let mut config = Dialpad::config(provider);
-    config.refresh_before = Duration::from_millis(300);
+    config.refresh_before = margin;
     let (client, mut events) = Dialpad::connect_with(config).expect("config");
     let examples = dialpad::mock::examples();
     assert!(!examples.is_empty());
-    let mut delivered = 0;
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    // Publish through at least two refreshes: each connection lives 300 ms.
-    while calls.load(Ordering::SeqCst) < 3 && tokio::time::Instant::now() < deadline {
-        assert!(mock.wait_connections(1, LIMIT).await);
-        let (_, event) = &examples[delivered % examples.len()];
-        // An event published while the connection is being replaced may be lost; one that
-        // arrives must be a typed, unchanged example.
-        if mock.publish(event).await == 1
-            && let Ok(got) = timeout(Duration::from_millis(500), async {
-                loop {
-                    match events.recv().await.expect("stream") {
-                        Event::Message(m) => return m,
-                        _ => continue,
-                    }
-                }
+    for connection in 1..=3 {
+        next_matching(&mut events, |e| matches!(e, Event::Connected).then_some(())).await;
+        assert_eq!(calls.load(Ordering::SeqCst), connection);
+        // The mock registered the connection before answering its handshake. (The previous
+        // one, closing, may still be registered too: what it takes is never read.)
+        for (name, event) in &examples {
+            assert!(mock.publish(event).await >= 1, "{name} is published");
+            let got = next_matching(&mut events, |e| match e {
+                Event::Message(m) => Some(m),
+                _ => None,
             })
-            .await
-        {
-            let (name, expected) = examples
-                .iter()
-                .find(|(_, e)| *e == got)
-                .expect("an example arrives unchanged");
+            .await;
             assert_eq!(got.message_name(), Some(*name));
-            assert_eq!(&got, expected);
-            delivered += 1;
+            assert_eq!(&got, event, "{name} arrives typed and unchanged");
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // The URL is replaced `refresh_before` ahead of its expiry, not later.
+        advance(lifetime - margin).await;
+        let (reason, delay) = next_matching(&mut events, |e| match e {
+            Event::Reconnecting { reason, delay, .. } => Some((reason, delay)),
+            _ => None,
+        })
+        .await;
+        assert_eq!(reason, Disconnect::UrlExpiring);
+        wait_out(delay).await;
     }
-    assert!(
-        calls.load(Ordering::SeqCst) >= 3,
-        "the provider was asked again before expiry"
-    );
-    assert!(
-        delivered > 3,
-        "events continued across refreshes ({delivered})"
-    );
-    client.close().await;
+    next_matching(&mut events, |e| matches!(e, Event::Connected).then_some(())).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    within("close", client.close()).await;
 }
