@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
 use asyncgen_runtime::queue::{
-    DedupeEntry, EnqueueOutcome, EventQueue, NewEvent, QueueOptions, RedbQueue,
+    DedupeEntry, EnqueueOutcome, EventQueue, NewEvent, QueueError, QueueOptions, RedbQueue,
 };
 use asyncgen_runtime::receiver::{
     DecodeError, Dedupe, Endpoint, HandlerError, Receiver, ReceiverBuilder, RetryPolicy, Route,
@@ -26,6 +26,7 @@ use reqwest::StatusCode;
 use tokio_util::sync::CancellationToken;
 
 const LIMIT: Duration = Duration::from_secs(30);
+const HOUR: Duration = Duration::from_secs(3600);
 
 const HEX: Security = Security::new(
     "webhookSignature",
@@ -371,6 +372,237 @@ async fn dedupe_is_atomic_in_the_store() {
     }
     assert_eq!(enqueued, 1);
     assert_eq!(queue.pending().await.unwrap(), 1);
+}
+
+/// A lease that expired belongs to nobody: the event is leased again under a new token, and
+/// the old holder can no longer ack, retry or dead-letter it. The times stored with an event
+/// come back to the millisecond.
+#[tokio::test]
+async fn a_stale_lease_cannot_settle_and_times_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = RedbQueue::open(dir.path().join("q.redb"), QueueOptions::default()).unwrap();
+    assert_eq!(format!("{queue:?}"), "RedbQueue { .. }");
+    let received_at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+    let mut e = event("stale");
+    e.received_at = received_at;
+    queue.enqueue(e).await.unwrap();
+
+    // Leased for no time at all: expired by the next lease, whatever the machine's speed.
+    let first = queue.lease(1, Duration::ZERO).await.unwrap().remove(0);
+    assert_eq!(first.received_at, received_at);
+    let second = queue
+        .lease(1, Duration::from_secs(600))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(second.lease.id, first.lease.id);
+    assert_ne!(second.lease.token, first.lease.token);
+    let lost = |r: Result<(), QueueError>| matches!(r, Err(QueueError::LeaseLost(id)) if id == first.lease.id);
+    assert!(lost(queue.ack(first.lease.clone()).await));
+    assert!(lost(
+        queue
+            .retry_at(first.lease.clone(), SystemTime::now(), "late".into())
+            .await
+    ));
+    assert!(lost(
+        queue.dead_letter(first.lease.clone(), "late".into()).await
+    ));
+    assert!(lost(queue.release(first.lease.clone()).await));
+    assert_eq!(queue.pending().await.unwrap(), 1);
+
+    // The holder dead-letters it: the dead letter keeps the times.
+    let before = SystemTime::now();
+    queue
+        .dead_letter(second.lease, "gave up".into())
+        .await
+        .unwrap();
+    let dead = queue.list_dead_letters().await.unwrap().remove(0);
+    assert_eq!(dead.received_at, received_at);
+    assert!(dead.dead_at + Duration::from_millis(1) > before, "{dead:?}");
+    assert!(dead.dead_at <= SystemTime::now(), "{dead:?}");
+    assert_eq!((dead.attempts, dead.error.as_str()), (1, "gave up"));
+}
+
+/// Counts the handler's entries, and holds each until the test opens the gate.
+#[derive(Clone)]
+struct Held {
+    entries: Arc<std::sync::atomic::AtomicU32>,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl Endpoint for Held {
+    type Event = common::Event;
+
+    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    async fn handle(&self, _event: Self::Event) -> Result<(), HandlerError> {
+        self.entries.fetch_add(1, Ordering::SeqCst);
+        let _permit = self.gate.acquire().await?;
+        Ok(())
+    }
+}
+
+/// While a worker handles an event, its lease outlives the handler timeout and the shutdown
+/// grace together, so no other worker leases the event meanwhile: an event is handled by one
+/// worker at a time. In each receiver below a second worker polls while the first attempt is
+/// held; a timed-out attempt is retried only an hour later, so however slow the machine, the
+/// event is entered once.
+#[tokio::test]
+async fn an_event_being_handled_is_not_leased_again() {
+    // A grace almost as long as the handler timeout, then a poll interval more than half of it.
+    let settings = [
+        (Duration::from_millis(1900), Duration::from_millis(10)),
+        (Duration::from_millis(10), Duration::from_millis(1200)),
+    ];
+    let mut running = Vec::new();
+    for (grace, poll) in settings {
+        let dir = tempfile::tempdir().unwrap();
+        let endpoint = Held {
+            entries: Default::default(),
+            gate: Arc::new(tokio::sync::Semaphore::new(0)),
+        };
+        let receiver = Receiver::builder()
+            .route(Route::new(
+                "events",
+                "/events",
+                Verifier::insecure_no_verification(),
+                endpoint.clone(),
+            ))
+            .data_dir(dir.path())
+            .workers(2)
+            .handler_timeout(Duration::from_secs(2))
+            .shutdown_grace(grace)
+            .poll_interval(poll)
+            .retry(
+                RetryPolicy::DEFAULT
+                    .with_delays(HOUR, HOUR)
+                    .with_jitter(false),
+            )
+            .build()
+            .unwrap();
+        let served = Running::start(&receiver).await;
+        let r = post(&served.url, r#"{"id":"held"}"#.into()).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        running.push((dir, endpoint, served));
+    }
+    for (_, endpoint, _) in &running {
+        wait_until("the first attempt", LIMIT, async || {
+            endpoint.entries.load(Ordering::SeqCst) > 0
+        })
+        .await;
+    }
+    // Long enough for the idle worker of either receiver to have polled while the attempt is
+    // held.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    for (_, endpoint, served) in running {
+        assert_eq!(endpoint.entries.load(Ordering::SeqCst), 1);
+        endpoint.gate.add_permits(1000);
+        served.stop().await;
+    }
+}
+
+/// Fails the first attempt at each event: for good when its id starts with `dead`.
+#[derive(Clone, Default)]
+struct FirstFails {
+    tried: Arc<std::sync::Mutex<HashSet<String>>>,
+    done: Counting,
+}
+
+impl Endpoint for FirstFails {
+    type Event = common::Event;
+
+    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    async fn handle(&self, event: Self::Event) -> Result<(), HandlerError> {
+        if self.tried.lock().unwrap().insert(event.id.clone()) {
+            return Err(if event.id.starts_with("dead") {
+                HandlerError::permanent("first attempt")
+            } else {
+                HandlerError::msg("first attempt")
+            });
+        }
+        self.done.handle(event).await
+    }
+}
+
+/// Workers are woken when an event is stored, when a failed attempt is due again at once, and
+/// when a dead letter is replayed, not only by their poll timer (an hour here).
+#[tokio::test]
+async fn workers_wake_when_work_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = FirstFails::default();
+    let receiver = Receiver::builder()
+        .route(Route::new(
+            "events",
+            "/events",
+            Verifier::insecure_no_verification(),
+            endpoint.clone(),
+        ))
+        .data_dir(dir.path())
+        .workers(1)
+        .poll_interval(HOUR)
+        .retry(
+            RetryPolicy::DEFAULT
+                .with_max_attempts(2)
+                .with_delays(Duration::ZERO, Duration::ZERO)
+                .with_jitter(false),
+        )
+        .build()
+        .unwrap();
+    let running = Running::start(&receiver).await;
+
+    post(&running.url, r#"{"id":"retried"}"#.into()).await;
+    wait_until("the retry", LIMIT, async || {
+        endpoint.done.count("retried") == 1
+    })
+    .await;
+
+    post(&running.url, r#"{"id":"dead"}"#.into()).await;
+    wait_until("the dead letter", LIMIT, async || {
+        receiver.list_dead_letters().await.unwrap().len() == 1
+    })
+    .await;
+    assert_eq!(receiver.replay_all_dead_letters().await.unwrap(), 1);
+    wait_until("the replay", LIMIT, async || {
+        endpoint.done.count("dead") == 1
+    })
+    .await;
+    running.stop().await;
+}
+
+/// A failed attempt is due again only after its retry delay: with an hour's delay, the event
+/// stays stored and nothing can lease it.
+#[tokio::test]
+async fn a_failed_attempt_waits_for_its_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let counting = Counting::new();
+    counting.fail.store(true, Ordering::SeqCst);
+    let receiver = builder(dir.path(), &counting)
+        .retry(
+            RetryPolicy::DEFAULT
+                .with_delays(HOUR, HOUR)
+                .with_jitter(false),
+        )
+        .build()
+        .unwrap();
+    let running = Running::start(&receiver).await;
+    post(&running.url, r#"{"id":"later"}"#.into()).await;
+    wait_until("the first attempt", LIMIT, async || counting.calls() == 1).await;
+    running.stop().await; // waits for the worker to record the failure
+    let queue = receiver.queue().unwrap();
+    assert_eq!(queue.pending().await.unwrap(), 1);
+    assert!(
+        queue
+            .lease(10, Duration::from_secs(600))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(counting.calls(), 1);
 }
 
 /// Waits on a gate that only the test opens, to hold a handler mid-flight.
