@@ -17,7 +17,7 @@ use asyncgen_runtime::{
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use common::{Counting, Running, client};
+use common::{Counting, Running, client, post_chunked};
 use http::HeaderMap;
 use reqwest::StatusCode;
 
@@ -963,32 +963,4 @@ async fn bad_bodies_get_400_and_413() {
         .unwrap();
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
     h.running.stop().await;
-}
-
-/// Posts `chunks` chunks of `size` spaces with chunked transfer encoding, over a raw
-/// connection (reqwest always declares a length for a buffered body), and returns the status.
-async fn post_chunked(url: &str, path: &str, chunks: usize, size: usize) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    let addr = url.trim_start_matches("http://");
-    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    );
-    let mut request = head.into_bytes();
-    for _ in 0..chunks {
-        request.extend(format!("{size:x}\r\n").bytes());
-        request.extend(std::iter::repeat_n(b' ', size));
-        request.extend(b"\r\n");
-    }
-    request.extend(b"0\r\n\r\n");
-    // The server may stop reading once it has answered; what it answered is what counts.
-    let _ = conn.write_all(&request).await;
-    let mut response = Vec::new();
-    let _ = conn.read_to_end(&mut response).await;
-    let text = String::from_utf8_lossy(&response);
-    text.split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
