@@ -423,6 +423,42 @@ async fn a_stale_lease_cannot_settle_and_times_come_back() {
     assert_eq!((dead.attempts, dead.error.as_str()), (1, "gave up"));
 }
 
+/// The queue's work signal fires whenever an event may have become due: one was stored, a
+/// failed attempt was rescheduled, a lease was given back, a dead letter was replayed. Each
+/// fires before the call returns, so a consumer that waits on the signal misses none.
+#[tokio::test]
+async fn the_work_signal_fires_when_events_become_due() {
+    use futures_util::FutureExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let queue = RedbQueue::open(dir.path().join("q.redb"), QueueOptions::default()).unwrap();
+    let mut signal = queue.work_signal();
+    signal.mark_seen();
+    let mut fired = |what: &str| {
+        assert!(
+            signal.changed().now_or_never().is_some(),
+            "no signal after {what}"
+        );
+    };
+
+    queue.enqueue(event("s")).await.unwrap();
+    fired("an enqueue");
+    let lease = || async { queue.lease(1, HOUR).await.unwrap().remove(0).lease };
+    queue
+        .retry_at(lease().await, SystemTime::now(), "again".into())
+        .await
+        .unwrap();
+    fired("a retry");
+    queue.release(lease().await).await.unwrap();
+    fired("a release");
+    queue
+        .dead_letter(lease().await, "dead".into())
+        .await
+        .unwrap();
+    assert_eq!(queue.replay_all_dead_letters().await.unwrap(), 1);
+    fired("a replay");
+}
+
 /// Counts the handler's entries, and holds each until the test opens the gate.
 #[derive(Clone)]
 struct Held {
