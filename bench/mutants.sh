@@ -17,11 +17,12 @@
 # Groups, each mutated against its own crate's tests only:
 #   verify     asyncgen-runtime verification and signing: signature.rs, jwt.rs, body_token.rs,
 #              scheme.rs, secret.rs, key.rs, handshake.rs, receiver/verify.rs, receiver/form.rs,
-#              sender/sign.rs; tests --lib, --test verification, --test sender
+#              sender/sign.rs; tests --lib, --test verification, --test forgeries, --test sender
 #   queue      asyncgen-runtime queue acknowledgement and retry: receiver/ingress.rs,
 #              receiver/worker.rs, receiver/retry.rs, queue/** (mod.rs, redb_queue/); tests --lib,
 #              --test queue (without the 10,000-request load test, which pins throughput, not a
-#              verdict the other queue tests leave open), --test crash, --test ingress
+#              verdict the other queue tests leave open), --test store, --test crash,
+#              --test ingress
 #   ir         asyncgen-ir src/webhook.rs (security requirements lowered to endpoints); tests
 #              --lib --tests of asyncgen-ir
 #   signature  the whole asyncgen-signature crate; tests --lib --tests of asyncgen-signature
@@ -94,9 +95,9 @@ group_files() {
 group_args() {
     case "$1" in
         verify) printf '%s\n' -p asyncgen-runtime --no-default-features --features receiver,sender \
-            -C --lib -C --test=verification -C --test=sender ;;
+            -C --lib -C --test=verification -C --test=forgeries -C --test=sender ;;
         queue) printf '%s\n' -p asyncgen-runtime --no-default-features --features receiver,sender \
-            -C --lib -C --test=queue -C --test=crash -C --test=ingress \
+            -C --lib -C --test=queue -C --test=store -C --test=crash -C --test=ingress \
             -- -- --skip load_10k_requests_50_connections ;;
         ir) printf '%s\n' -p asyncgen-ir -C --lib -C --tests ;;
         signature) printf '%s\n' -p asyncgen-signature -C --lib -C --tests ;;
