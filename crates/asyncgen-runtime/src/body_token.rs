@@ -110,7 +110,8 @@ pub(crate) fn write_text(
     serde_json::to_vec(&value).map_err(|e| SignError::NotJson(e.to_string()))
 }
 
-#[cfg(all(test, feature = "receiver", feature = "sender"))]
+#[cfg(test)]
+#[cfg(all(feature = "receiver", feature = "sender"))]
 mod tests {
     use super::*;
     use crate::secret::{Secret, Secrets};

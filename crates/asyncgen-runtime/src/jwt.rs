@@ -164,3 +164,129 @@ pub(crate) fn encode(
     )
     .map_err(|e| SignError::Jwt(e.to_string()))
 }
+
+#[cfg(test)]
+#[cfg(feature = "receiver")]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::json;
+
+    /// An arbitrary instant, whole seconds after the epoch.
+    const T: u64 = 1_700_000_000;
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn verdict(claims: &serde_json::Value, now: SystemTime) -> Result<(), JwtFailure> {
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            claims,
+            &jsonwebtoken::EncodingKey::from_secret(b"key"),
+        )
+        .expect("encodes");
+        let secrets = Secrets::single("key").expect("non-empty");
+        verify(token.as_bytes(), &secrets, now).map(drop)
+    }
+
+    /// A token is accepted until its `exp` plus the leeway, inclusive, and refused a second
+    /// later: a provider's clock slightly ahead of ours does not expire fresh tokens, and an
+    /// expired one never comes back.
+    #[test]
+    fn exp_holds_until_the_leeway_has_passed() {
+        let claims = json!({"exp": T});
+        let leeway = LEEWAY.as_secs();
+        assert_eq!(verdict(&claims, at(T - 3600)), Ok(()));
+        assert_eq!(verdict(&claims, at(T)), Ok(()));
+        assert_eq!(verdict(&claims, at(T + leeway)), Ok(()));
+        assert_eq!(
+            verdict(&claims, at(T + leeway + 1)),
+            Err(JwtFailure::Expired)
+        );
+        assert_eq!(verdict(&claims, at(T + 3600)), Err(JwtFailure::Expired));
+    }
+
+    /// A token is accepted from its `nbf` minus the leeway, inclusive, and refused before.
+    #[test]
+    fn nbf_holds_from_the_leeway_before_it() {
+        let claims = json!({"nbf": T});
+        let leeway = LEEWAY.as_secs();
+        assert_eq!(verdict(&claims, at(T - 3600)), Err(JwtFailure::NotYetValid));
+        assert_eq!(
+            verdict(&claims, at(T - leeway - 1)),
+            Err(JwtFailure::NotYetValid)
+        );
+        assert_eq!(verdict(&claims, at(T - leeway)), Ok(()));
+        assert_eq!(verdict(&claims, at(T)), Ok(()));
+        assert_eq!(verdict(&claims, at(T + 3600)), Ok(()));
+    }
+
+    /// Time claims that are not numbers are refused with their reason; claims that are not an
+    /// object do not get that far (jsonwebtoken refuses them as malformed).
+    #[test]
+    fn claims_are_checked_and_returned_as_signed() {
+        assert_eq!(
+            verdict(&json!({"exp": "soon"}), at(T)),
+            Err(JwtFailure::Claims("`exp` is not a number"))
+        );
+        assert_eq!(
+            verdict(&json!({"nbf": null}), at(T)),
+            Err(JwtFailure::Claims("`nbf` is not a number"))
+        );
+        assert_eq!(verdict(&json!([1, 2]), at(T)), Err(JwtFailure::Malformed));
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// A compact JWS of `header` and `claims` (both as written) signed with `key`.
+    fn signed(header: &str, claims: &[u8], key: &[u8]) -> String {
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(claims));
+        let mac = crate::key::HmacHash::Sha256.mac(key, input.as_bytes());
+        format!("{input}.{}", b64(&mac))
+    }
+
+    const HS256: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+    /// Any configured secret verifies (key rotation), and the payload is the claims' bytes as
+    /// the provider wrote them, spacing and key order included.
+    #[test]
+    fn any_secret_verifies_and_the_claims_come_back_as_sent() {
+        let claims = br#"{ "b": 1,  "a": [2] }"#;
+        let token = signed(HS256, claims, b"new");
+        let rotation = Secrets::new(["old", "new"]).expect("non-empty");
+        let now = SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            verify(format!(" {token}\n").as_bytes(), &rotation, now),
+            Ok(claims.to_vec())
+        );
+        let other = Secrets::new(["old", "older"]).expect("non-empty");
+        assert_eq!(
+            verify(token.as_bytes(), &other, now),
+            Err(JwtFailure::Signature)
+        );
+    }
+
+    /// What is not an HS256 compact JWS is refused for what it is.
+    #[test]
+    fn other_algorithms_and_shapes_are_told_apart() {
+        let secrets = Secrets::single("key").expect("non-empty");
+        let now = SystemTime::UNIX_EPOCH;
+        let check = |token: &str| verify(token.as_bytes(), &secrets, now);
+        let none = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(b"{}"));
+        assert_eq!(check(&none), Err(JwtFailure::Algorithm("none".into())));
+        let hs512 = signed(r#"{"alg":"HS512"}"#, b"{}", b"key");
+        assert_eq!(check(&hs512), Err(JwtFailure::Algorithm("HS512".into())));
+        let no_alg = signed(r#"{"typ":"JWT"}"#, b"{}", b"key");
+        assert_eq!(check(&no_alg), Err(JwtFailure::Malformed));
+        let good = signed(HS256, b"{}", b"key");
+        assert_eq!(check(&good), Ok(b"{}".to_vec()));
+        assert_eq!(check(&format!("{good}.x")), Err(JwtFailure::Malformed));
+        assert_eq!(check("a.b"), Err(JwtFailure::Malformed));
+        assert_eq!(check("!!.e30.x"), Err(JwtFailure::Malformed));
+        let not_json = format!("{}.e30.x", b64(b"alg"));
+        assert_eq!(check(&not_json), Err(JwtFailure::Malformed));
+    }
+}

@@ -172,7 +172,43 @@ mod tests {
     fn empty_secrets_are_refused_and_debug_is_redacted() {
         assert!(Secret::new("").is_err());
         assert!(Secrets::new(Vec::<&str>::new()).is_err());
+        assert!(Secrets::new(["a", ""]).is_err());
         let s = Secret::new("hunter2").unwrap();
-        assert!(!format!("{s:?}").contains("hunter2"));
+        // Redacted, yet still saying what it is, so a logged configuration shows a secret is set.
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        let rotation = Secrets::new(["hunter2", "hunter3"]).unwrap();
+        assert_eq!(
+            format!("{rotation:?}"),
+            "Secrets([Secret(<redacted>), Secret(<redacted>)])"
+        );
+    }
+
+    /// A `Secrets` always holds a secret, whichever way it was made.
+    #[test]
+    fn secrets_are_never_empty() {
+        let one = Secrets::from(Secret::new("k").unwrap());
+        assert_eq!((one.len(), one.is_empty()), (1, false));
+        assert_eq!(one.primary().expose(), b"k");
+        let two = Secrets::new(["a", "b"]).unwrap();
+        assert_eq!((two.len(), two.is_empty()), (2, false));
+    }
+
+    /// `from_env` reads the process environment under the derived name, without the test
+    /// setting a variable (which would race other tests): cargo sets `CARGO_PKG_NAME` for every
+    /// test it runs. An unset variable is no secret, not an error.
+    #[test]
+    fn the_environment_is_read_under_the_derived_name() {
+        let secrets = Secrets::from_env("cargoPkgName")
+            .unwrap()
+            .expect("cargo sets CARGO_PKG_NAME for tests");
+        assert_eq!(
+            secrets.primary().expose(),
+            env!("CARGO_PKG_NAME").as_bytes()
+        );
+        assert_eq!(secrets.len(), 1);
+        assert_eq!(
+            Secrets::from_env("asyncgenTestNeverSetAnywhere").unwrap(),
+            None
+        );
     }
 }

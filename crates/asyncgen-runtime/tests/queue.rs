@@ -1,6 +1,7 @@
-//! Queued delivery: durability across a reopen of the store, retries into the dead letters and
-//! replay out of them, the full queue's 503, deduplication (concurrent copies included),
-//! graceful shutdown, and a load of 10,000 requests over 50 connections.
+//! Queued delivery: events accepted before a restart handled after it, retries into the dead
+//! letters and replay out of them, the full queue's 503, deduplication (concurrent copies
+//! included), one worker per event, wake-ups, graceful shutdown, and a load of 10,000 requests
+//! over 50 connections. The store's own guarantees are in `store.rs`.
 
 #![cfg(all(feature = "receiver", feature = "sender"))]
 
@@ -9,23 +10,21 @@ mod common;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use asyncgen_runtime::queue::{
-    DedupeEntry, EnqueueOutcome, EventQueue, NewEvent, QueueOptions, RedbQueue,
-};
+use asyncgen_runtime::queue::QueueOptions;
 use asyncgen_runtime::receiver::{
     DecodeError, Dedupe, Endpoint, HandlerError, Receiver, ReceiverBuilder, RetryPolicy, Route,
     Verifier,
 };
 use asyncgen_runtime::sender::{DeliveryPolicy, Sender, Signer};
 use asyncgen_runtime::{Scheme, Secret, Secrets, Security, SignatureEncoding, SignatureScheme};
-use bytes::Bytes;
 use common::{Counting, Running, client, wait_until};
 use reqwest::StatusCode;
 use tokio_util::sync::CancellationToken;
 
 const LIMIT: Duration = Duration::from_secs(30);
+const HOUR: Duration = Duration::from_secs(3600);
 
 const HEX: Security = Security::new(
     "webhookSignature",
@@ -61,54 +60,6 @@ async fn post(url: &str, body: String) -> reqwest::Response {
         .send()
         .await
         .unwrap()
-}
-
-fn event(id: &str) -> NewEvent {
-    NewEvent {
-        route: "events".into(),
-        payload: Bytes::from(format!(r#"{{"id":"{id}"}}"#)),
-        received_at: SystemTime::now(),
-        dedupe: None,
-    }
-}
-
-#[tokio::test]
-async fn queued_and_leased_events_survive_a_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("q.redb");
-    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
-    for n in 0..5 {
-        let outcome = queue.enqueue(event(&format!("e{n}"))).await.unwrap();
-        assert!(matches!(outcome, EnqueueOutcome::Enqueued(_)));
-    }
-    let leased = queue.lease(2, Duration::from_secs(600)).await.unwrap();
-    assert_eq!(leased.len(), 2);
-    // A leased event is not leased twice.
-    let rest = queue.lease(10, Duration::from_secs(600)).await.unwrap();
-    assert_eq!(rest.len(), 3);
-    assert!(
-        queue
-            .lease(10, Duration::from_secs(600))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    drop(queue); // the "crash": leases held, nothing acked
-
-    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
-    assert_eq!(queue.pending().await.unwrap(), 5);
-    let again = queue.lease(10, Duration::from_secs(600)).await.unwrap();
-    let ids: HashSet<_> = again.iter().map(|e| e.payload.clone()).collect();
-    assert_eq!(ids.len(), 5);
-    assert!(again.iter().all(|e| e.attempt == 1));
-    queue.ack(again[0].lease.clone()).await.unwrap();
-    // Settling twice, or with a stale lease, is refused.
-    assert!(queue.ack(again[0].lease.clone()).await.is_err());
-    drop(again);
-    drop(queue);
-
-    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
-    assert_eq!(queue.pending().await.unwrap(), 4);
 }
 
 #[tokio::test]
@@ -343,34 +294,186 @@ async fn concurrent_duplicates_are_handled_once() {
     running.stop().await;
 }
 
+/// Counts the handler's entries, and holds each until the test opens the gate.
+#[derive(Clone)]
+struct Held {
+    entries: Arc<std::sync::atomic::AtomicU32>,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl Endpoint for Held {
+    type Event = common::Event;
+
+    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    async fn handle(&self, _event: Self::Event) -> Result<(), HandlerError> {
+        self.entries.fetch_add(1, Ordering::SeqCst);
+        let _permit = self.gate.acquire().await?;
+        Ok(())
+    }
+}
+
+/// While a worker handles an event, its lease outlives the handler timeout and the shutdown
+/// grace together, so no other worker leases the event meanwhile: an event is handled by one
+/// worker at a time. In each receiver below a second worker polls while the first attempt is
+/// held; a timed-out attempt is retried only an hour later, so however slow the machine, the
+/// event is entered once.
 #[tokio::test]
-async fn dedupe_is_atomic_in_the_store() {
-    // Below the HTTP layer: concurrent enqueues of one key store it exactly once.
-    let dir = tempfile::tempdir().unwrap();
-    let queue =
-        Arc::new(RedbQueue::open(dir.path().join("q.redb"), QueueOptions::default()).unwrap());
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let queue = queue.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut e = event("same");
-            e.dedupe = Some(DedupeEntry {
-                key: "events\u{1f}same".into(),
-                ttl: Duration::from_secs(3600),
+async fn an_event_being_handled_is_not_leased_again() {
+    // A grace almost as long as the handler timeout, then a poll interval more than half of it.
+    let settings = [
+        (Duration::from_millis(1900), Duration::from_millis(10)),
+        (Duration::from_millis(10), Duration::from_millis(1200)),
+    ];
+    let mut running = Vec::new();
+    for (grace, poll) in settings {
+        let dir = tempfile::tempdir().unwrap();
+        let endpoint = Held {
+            entries: Default::default(),
+            gate: Arc::new(tokio::sync::Semaphore::new(0)),
+        };
+        let receiver = Receiver::builder()
+            .route(Route::new(
+                "events",
+                "/events",
+                Verifier::insecure_no_verification(),
+                endpoint.clone(),
+            ))
+            .data_dir(dir.path())
+            .workers(2)
+            .handler_timeout(Duration::from_secs(2))
+            .shutdown_grace(grace)
+            .poll_interval(poll)
+            .retry(
+                RetryPolicy::DEFAULT
+                    .with_delays(HOUR, HOUR)
+                    .with_jitter(false),
+            )
+            .build()
+            .unwrap();
+        let served = Running::start(&receiver).await;
+        let r = post(&served.url, r#"{"id":"held"}"#.into()).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        running.push((dir, endpoint, served));
+    }
+    for (_, endpoint, _) in &running {
+        wait_until("the first attempt", LIMIT, async || {
+            endpoint.entries.load(Ordering::SeqCst) > 0
+        })
+        .await;
+    }
+    // Long enough for the idle worker of either receiver to have polled while the attempt is
+    // held.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    for (_, endpoint, served) in running {
+        assert_eq!(endpoint.entries.load(Ordering::SeqCst), 1);
+        endpoint.gate.add_permits(1000);
+        served.stop().await;
+    }
+}
+
+/// Fails the first attempt at each event: for good when its id starts with `dead`.
+#[derive(Clone, Default)]
+struct FirstFails {
+    tried: Arc<std::sync::Mutex<HashSet<String>>>,
+    done: Counting,
+}
+
+impl Endpoint for FirstFails {
+    type Event = common::Event;
+
+    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    async fn handle(&self, event: Self::Event) -> Result<(), HandlerError> {
+        if self.tried.lock().unwrap().insert(event.id.clone()) {
+            return Err(if event.id.starts_with("dead") {
+                HandlerError::permanent("first attempt")
+            } else {
+                HandlerError::msg("first attempt")
             });
-            queue.enqueue(e).await.unwrap()
-        }));
-    }
-    let mut enqueued = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            EnqueueOutcome::Enqueued(_) => enqueued += 1,
-            EnqueueOutcome::Duplicate => {}
-            EnqueueOutcome::Full => panic!("not full"),
         }
+        self.done.handle(event).await
     }
-    assert_eq!(enqueued, 1);
+}
+
+/// Workers are woken when an event is stored, when a failed attempt is due again at once, and
+/// when a dead letter is replayed, not only by their poll timer (an hour here).
+#[tokio::test]
+async fn workers_wake_when_work_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = FirstFails::default();
+    let receiver = Receiver::builder()
+        .route(Route::new(
+            "events",
+            "/events",
+            Verifier::insecure_no_verification(),
+            endpoint.clone(),
+        ))
+        .data_dir(dir.path())
+        .workers(1)
+        .poll_interval(HOUR)
+        .retry(
+            RetryPolicy::DEFAULT
+                .with_max_attempts(2)
+                .with_delays(Duration::ZERO, Duration::ZERO)
+                .with_jitter(false),
+        )
+        .build()
+        .unwrap();
+    let running = Running::start(&receiver).await;
+
+    post(&running.url, r#"{"id":"retried"}"#.into()).await;
+    wait_until("the retry", LIMIT, async || {
+        endpoint.done.count("retried") == 1
+    })
+    .await;
+
+    post(&running.url, r#"{"id":"dead"}"#.into()).await;
+    wait_until("the dead letter", LIMIT, async || {
+        receiver.list_dead_letters().await.unwrap().len() == 1
+    })
+    .await;
+    assert_eq!(receiver.replay_all_dead_letters().await.unwrap(), 1);
+    wait_until("the replay", LIMIT, async || {
+        endpoint.done.count("dead") == 1
+    })
+    .await;
+    running.stop().await;
+}
+
+/// A failed attempt is due again only after its retry delay: with an hour's delay, the event
+/// stays stored and nothing can lease it.
+#[tokio::test]
+async fn a_failed_attempt_waits_for_its_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let counting = Counting::new();
+    counting.fail.store(true, Ordering::SeqCst);
+    let receiver = builder(dir.path(), &counting)
+        .retry(
+            RetryPolicy::DEFAULT
+                .with_delays(HOUR, HOUR)
+                .with_jitter(false),
+        )
+        .build()
+        .unwrap();
+    let running = Running::start(&receiver).await;
+    post(&running.url, r#"{"id":"later"}"#.into()).await;
+    wait_until("the first attempt", LIMIT, async || counting.calls() == 1).await;
+    running.stop().await; // waits for the worker to record the failure
+    let queue = receiver.queue().unwrap();
     assert_eq!(queue.pending().await.unwrap(), 1);
+    assert!(
+        queue
+            .lease(10, Duration::from_secs(600))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(counting.calls(), 1);
 }
 
 /// Waits on a gate that only the test opens, to hold a handler mid-flight.

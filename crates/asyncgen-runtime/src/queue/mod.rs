@@ -252,3 +252,43 @@ impl QueueError {
         QueueError::Backend(Arc::new(error))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt as _;
+
+    /// Ids and errors name the event as the backend wrote its id: what an operator searches
+    /// the logs and the dead letters for.
+    #[test]
+    fn ids_display_as_written() {
+        let id = EventId::new("42");
+        assert_eq!(id.to_string(), "42");
+        assert_eq!(id.as_str(), "42");
+        assert_eq!(QueueError::NotFound(id.clone()).to_string(), "no event 42");
+        assert_eq!(
+            QueueError::LeaseLost(id).to_string(),
+            "the lease on event 42 is no longer held"
+        );
+    }
+
+    /// A worker marks the signal seen before it looks for work, then waits: a change made
+    /// before the mark does not wake it again, one made after does, and a signal whose queue
+    /// is gone, or no signal at all, never wakes it (its poll timer does).
+    #[test]
+    fn a_signal_wakes_only_for_changes_after_the_mark() {
+        let (tx, rx) = watch::channel(0u64);
+        let mut signal = WorkSignal::from_watch(rx);
+        tx.send_modify(|n| *n += 1);
+        signal.mark_seen();
+        assert!(signal.changed().now_or_never().is_none());
+        tx.send_modify(|n| *n += 1);
+        assert!(signal.changed().now_or_never().is_some());
+        // Seen by `changed` itself: no second wake for the same change.
+        assert!(signal.changed().now_or_never().is_none());
+
+        drop(tx);
+        assert!(signal.changed().now_or_never().is_none());
+        assert!(WorkSignal::none().changed().now_or_never().is_none());
+    }
+}

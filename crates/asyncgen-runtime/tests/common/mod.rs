@@ -132,3 +132,39 @@ pub async fn wait_until(what: &str, limit: Duration, mut done: impl AsyncFnMut()
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().build().unwrap()
 }
+
+/// Posts `chunks` chunks of `size` spaces with chunked transfer encoding, over a raw
+/// connection (reqwest always declares a length for a buffered body), and returns the status.
+pub async fn post_chunked(url: &str, path: &str, chunks: usize, size: usize) -> u16 {
+    let mut body = Vec::new();
+    for _ in 0..chunks {
+        body.extend(format!("{size:x}\r\n").bytes());
+        body.extend(std::iter::repeat_n(b' ', size));
+        body.extend(b"\r\n");
+    }
+    body.extend(b"0\r\n\r\n");
+    post_raw(url, path, "Transfer-Encoding: chunked", &body).await
+}
+
+/// Sends a `POST` of `path` with the header line `header` and then `body` as is, over a raw
+/// connection whose sending half is closed after it, and returns the status (0 if none).
+pub async fn post_raw(url: &str, path: &str, header: &str, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let addr = url.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request =
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\nConnection: close\r\n\r\n")
+            .into_bytes();
+    request.extend_from_slice(body);
+    // The server may stop reading once it has answered; what it answered is what counts.
+    let _ = conn.write_all(&request).await;
+    let _ = conn.shutdown().await;
+    let mut response = Vec::new();
+    let _ = conn.read_to_end(&mut response).await;
+    let text = String::from_utf8_lossy(&response);
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}

@@ -354,3 +354,68 @@ fn purge_dedupe(txn: &WriteTransaction, now_ms: u64) -> Result<(), redb::Error> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::DedupeEntry;
+    use bytes::Bytes;
+    use redb::ReadableDatabase as _;
+
+    /// When a commit fails, every caller of its batch hears the storage error itself, not just
+    /// that the queue went away.
+    #[test]
+    fn a_failed_commit_tells_each_caller_why() {
+        let why = || QueueError::Incompatible("disk".into());
+        let is_why = |e: &QueueError| matches!(e, QueueError::Incompatible(w) if w == "disk");
+        let (tx, mut rx) = oneshot::channel();
+        fail(Reply::Unit(tx), why());
+        assert!(matches!(rx.try_recv(), Ok(Err(e)) if is_why(&e)));
+        let (tx, mut rx) = oneshot::channel();
+        fail(Reply::Enqueue(tx), why());
+        assert!(matches!(rx.try_recv(), Ok(Err(e)) if is_why(&e)));
+        let (tx, mut rx) = oneshot::channel();
+        fail(Reply::Count(tx), why());
+        assert!(matches!(rx.try_recv(), Ok(Err(e)) if is_why(&e)));
+    }
+
+    /// Expired dedupe keys are purged, so the store does not keep every key it ever saw; keys
+    /// still in force stay.
+    #[test]
+    fn expired_dedupe_keys_are_purged() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = Database::create(dir.path().join("q.redb")).expect("store");
+        super::super::init(&db).expect("tables");
+        let event = |key: &str, received_at: SystemTime| {
+            Request::Enqueue(NewEvent {
+                route: "events".into(),
+                payload: Bytes::from_static(b"{}"),
+                received_at,
+                dedupe: Some(DedupeEntry {
+                    key: key.into(),
+                    ttl: Duration::from_secs(3600),
+                }),
+            })
+        };
+        let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let requests = vec![
+            event("expired", long_ago),
+            event("in-force", SystemTime::now()),
+        ];
+        commit(&db, 10, requests, false).expect("enqueued");
+        let keys = |db: &Database| {
+            let txn = db.begin_read().expect("read");
+            let dedupe = txn.open_table(DEDUPE).expect("dedupe");
+            let expiry = txn.open_table(DEDUPE_EXPIRY).expect("expiry");
+            let names: Vec<String> = dedupe
+                .iter()
+                .expect("iter")
+                .map(|e| e.expect("row").0.value().to_owned())
+                .collect();
+            (names, expiry.len().expect("len"))
+        };
+        assert_eq!(keys(&db), (vec!["expired".into(), "in-force".into()], 2));
+        commit(&db, 10, Vec::new(), true).expect("purged");
+        assert_eq!(keys(&db), (vec!["in-force".into()], 1));
+    }
+}
