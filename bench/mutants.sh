@@ -30,13 +30,16 @@
 # Speed (measured, BENCHMARKS.md "Mutation testing"): the test targets are given to the build as
 # well as the run, so a mutant rebuilds only the targets that run; asyncgen-runtime is built with
 # `receiver,sender` only (its websocket modules are not under test); builds are incremental and
-# without debug info (a mutant rebuilds in 3-5 s); one job at a time (on 2 cores, two jobs
-# compete for the same cores and each needs its own full build); every group shares one
-# CARGO_TARGET_DIR (OUT/cargo-target), so the dependencies build once, not once per group; and a
-# mutant's tests time out at 3 times the unmutated run's, at least 10 s (cargo-mutants' default,
-# 5 times and at least 20 s, spent a third of the queue group waiting on mutants that hang it).
-# The whole run takes about 55 min on 2 cores with the dependencies built, about 8 min more
-# on the first run.
+# without debug info (a mutant rebuilds in 3-5 s); every group shares one CARGO_TARGET_DIR
+# (OUT/cargo-target), so the dependencies build once, not once per group; one job at a time
+# (`--jobs 2` took the ir group 158 s against 101 s, and its two scratch copies, sharing the
+# target directory, ran each other's builds: a mutant that cannot compile was reported caught;
+# for the same reason, never run two of these scripts on one OUT at once); and a mutant's tests
+# time out at 3 times the unmutated run's, at least 10 s (with cargo-mutants' default, 5 times
+# and at least 20 s, 31 hanging mutants took 10 of the queue group's 25 minutes).
+# The whole run took 50 min on 2 cores that other builds were sharing (load average 7-14), with
+# the dependencies already built; the first run into a new OUT builds them first, about 10 min
+# more.
 #
 # Prints, per group: mutants, caught, missed, unviable, timeouts and minutes; the lists
 # (caught.txt, missed.txt, timeout.txt, unviable.txt), the diffs and the logs are in
