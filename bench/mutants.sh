@@ -22,7 +22,7 @@
 #              receiver/worker.rs, receiver/retry.rs, queue/** (mod.rs, redb_queue/); tests --lib,
 #              --test queue (without the 10,000-request load test, which pins throughput, not a
 #              verdict the other queue tests leave open), --test store, --test crash,
-#              --test ingress
+#              --test ingress, --test serve (the body deadline's 408 in ingress.rs)
 #   ir         asyncgen-ir src/webhook.rs (security requirements lowered to endpoints); tests
 #              --lib --tests of asyncgen-ir
 #   signature  the whole asyncgen-signature crate; tests --lib --tests of asyncgen-signature
@@ -101,6 +101,7 @@ group_args() {
             -C --lib -C --test=verification -C --test=forgeries -C --test=sender ;;
         queue) printf '%s\n' -p asyncgen-runtime --no-default-features --features receiver,sender \
             -C --lib -C --test=queue -C --test=store -C --test=crash -C --test=ingress \
+            -C --test=serve \
             -- -- --skip load_10k_requests_50_connections ;;
         ir) printf '%s\n' -p asyncgen-ir -C --lib -C --tests ;;
         signature) printf '%s\n' -p asyncgen-signature -C --lib -C --tests ;;
