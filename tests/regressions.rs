@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use asyncgen_codegen::Settings;
 use asyncgen_codegen::pipeline::{self, Run};
 use asyncgen_ir::types::{Rule, TypeKind, TypeRef, TypeSpace};
 use asyncgen_spec::{Code, Diagnostic, LoadOptions, Severity};
@@ -26,6 +25,7 @@ const CASES: &[&str] = &[
     "channel-parameters-typed-enum-pattern-location",
     "enums-odd-values-empty-colliding-numeric-mixed",
     "lenient-ambiguous-dispatch-tried-in-order",
+    "lenient-empty-fields-v2",
     "lenient-typoed-and-misplaced-fields-v2",
     "lenient-unknown-extension-undeclared-parameter-v3",
     "long-reference-chains-drop-check",
@@ -36,6 +36,7 @@ const CASES: &[&str] = &[
     "names-colliding-after-case-conversion",
     "names-leading-digits-unicode-very-long",
     "names-rust-keywords-self-crate-std-types",
+    "no-servers-webhook",
     "nullable-optional-combinations",
     "recursion-self-tree-arrays-maps-nullable",
     "recursion-through-allof-and-oneof",
@@ -52,6 +53,7 @@ const TYPE_SPACE_CODES: &[Code] = &[
     Code::AmbiguousDispatch,
     Code::NameCollision,
     Code::UnverifiedEndpoint,
+    Code::NoServer,
 ];
 
 fn regressions_dir() -> PathBuf {
@@ -95,7 +97,7 @@ fn located_all<'d>(ds: impl IntoIterator<Item = &'d Diagnostic>) -> Vec<String> 
 }
 
 fn run(case: &str, strict: bool) -> Run {
-    let mut settings = Settings::default();
+    let mut settings = asyncgen_tests::settings_for(&entry(case));
     settings.strict(strict);
     pipeline::run(&entry(case), &settings).unwrap_or_else(|e| panic!("{case}: {e}"))
 }

@@ -67,6 +67,23 @@ pub fn rendered(loaded: &asyncgen_spec::Loaded) -> String {
     asyncgen_spec::render::render_all(&loaded.workspace, &loaded.diagnostics)
 }
 
+/// The settings a user integrating `spec` generates with: the defaults, except that for a
+/// document that declares no server (as providers publish theirs) the receiver and the sender
+/// are asked for by name, which gives its messages a webhook endpoint at `/`.
+pub fn settings_for(spec: &Path) -> asyncgen_codegen::Settings {
+    use asyncgen_codegen::{Output, Outputs};
+    let mut settings = asyncgen_codegen::Settings::default();
+    let loaded = asyncgen_spec::load(spec, &Default::default());
+    if asyncgen_ir::lower(&loaded).is_ok_and(|api| api.servers.is_empty()) {
+        settings.outputs(Outputs::only([
+            Output::Types,
+            Output::Receiver,
+            Output::Sender,
+        ]));
+    }
+    settings
+}
+
 /// Runs the whole pipeline on `path` with default settings; every file it generates.
 pub fn generated(path: &Path) -> Vec<asyncgen_codegen::GeneratedFile> {
     let run = asyncgen_codegen::pipeline::run(path, &asyncgen_codegen::Settings::default())

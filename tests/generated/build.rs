@@ -111,9 +111,10 @@ fn main() {
     );
     // Every generated type also derives `schemars::JsonSchema`: the option's output compiles
     // here, and the fidelity tests compare the derived schema with the source.
-    let mut settings = asyncgen_codegen::Settings::default();
-    settings.derive_json_schema(true);
     for (name, spec) in documents(&root) {
+        let mut settings = asyncgen_tests::settings_for(&spec);
+        settings.derive_json_schema(true);
+        let unregistered = asyncgen_codegen::pipeline::unregistered_path(&settings);
         let run = asyncgen_codegen::pipeline::run(&spec, &settings).expect("generator");
         for p in run.inputs() {
             println!("cargo:rerun-if-changed={}", p.display());
@@ -140,10 +141,10 @@ fn main() {
         let Ok(api) = asyncgen_ir::lower(&loaded) else {
             continue;
         };
-        let (space, _, _) = asyncgen_ir::views::build(&api);
+        let (space, _, _) = asyncgen_ir::views::build_at(&api, unregistered);
         fidelity::tests(&api, &space, &module, &mut tests);
-        dispatch.extend(dispatch::tests(&api, &run.endpoints, &name));
-        webhook_examples.extend(webhook_example_list(&api, &name));
+        dispatch.extend(dispatch::tests(&api, unregistered, &run.endpoints, &name));
+        webhook_examples.extend(webhook_example_list(&api, unregistered, &name));
 
         for m in api.messages.values() {
             let Some(asyncgen_ir::types::TypeRef::Named(id)) =
@@ -204,8 +205,12 @@ fn unique(used: &mut BTreeSet<String>, name: String) -> String {
 /// For a document with webhook endpoints, `pub const NAME: &[(&str, &str)]`: every example
 /// payload of every message arriving at an endpoint, with the message's name, for the tests
 /// that send each through the generated sender to the generated receiver.
-fn webhook_example_list(api: &asyncgen_ir::Api, module: &str) -> TokenStream {
-    let endpoints = asyncgen_ir::webhook::endpoints(api);
+fn webhook_example_list(
+    api: &asyncgen_ir::Api,
+    unregistered: Option<&str>,
+    module: &str,
+) -> TokenStream {
+    let endpoints = asyncgen_ir::webhook::endpoints_at(api, unregistered);
     if endpoints.is_empty() {
         return TokenStream::new();
     }

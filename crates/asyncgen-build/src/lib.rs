@@ -49,7 +49,7 @@ mod module;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use asyncgen_options::{Output, Outputs, Settings, Verify};
+pub use asyncgen_options::{Output, Outputs, Settings, Verify, WebhookPath};
 pub use error::Error;
 
 /// A build with default settings: every output that applies to the document.

@@ -45,6 +45,9 @@ pub enum GenerateError {
     /// The `verify` option names no signature preset.
     #[error("`--verify {name}`: no such signature preset; the presets are {}", asyncgen_signature::preset_names().join(", "))]
     UnknownPreset { name: String },
+    /// The `webhook_path` option is not a route a receiver can serve.
+    #[error("`--webhook-path {path}`: {problem}")]
+    InvalidWebhookPath { path: String, problem: &'static str },
 }
 
 /// Every file of the module for `api`, formatted, with the `@generated` header: from its type

@@ -8,7 +8,7 @@ use asyncgen_ir::webhook::Endpoint;
 use asyncgen_spec::{Code, Diagnostic, Diagnostics, Loaded, Location, Pointer, Related, Workspace};
 
 use crate::{GenerateError, GeneratedFile, Settings};
-use asyncgen_options::Verify;
+use asyncgen_options::{Output, Outputs, Verify};
 
 /// The outcome of a run.
 pub struct Run {
@@ -99,6 +99,28 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
     Some(d)
 }
 
+/// Says where the messages of a document without servers now arrive: the document did not
+/// say, so the user hears it rather than finding out from a 404.
+fn serverless_diagnostic(ws: &Workspace, endpoints: &[&Endpoint]) -> Option<Diagnostic> {
+    let first = endpoints.first()?;
+    let location = locate(ws, &first.origin, true)?;
+    let paths: Vec<String> = endpoints.iter().map(|e| format!("`{}`", e.path)).collect();
+    let message = format!(
+        "the document declares no server: the messages the described application sends arrive at the webhook {} {}, the URL registered with the provider",
+        if paths.len() == 1 {
+            "endpoint"
+        } else {
+            "endpoints"
+        },
+        paths.join(", ")
+    );
+    let mut d = located(ws, Code::NoServer, message, location);
+    d.help = Some(
+        "set the route with `--webhook-path PATH` (build scripts: `.webhook_path(\"PATH\")`), or declare an `http`/`https` server".to_owned(),
+    );
+    Some(d)
+}
+
 /// What the document leaves open or contradictory about how its webhook endpoints are secured.
 fn endpoint_diagnostics(ws: &Workspace, endpoints: &[&Endpoint]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -161,6 +183,19 @@ fn endpoint_diagnostics(ws: &Workspace, endpoints: &[&Endpoint]) -> Vec<Diagnost
     out
 }
 
+/// Where the messages of a document without servers arrive under `settings`
+/// ([`asyncgen_ir::webhook::endpoints_at`]): at the `webhook_path` when the receiver or the
+/// sender is asked for by name, else nowhere (generating every output that applies leaves such
+/// a document with its types, as a document without webhooks).
+pub fn unregistered_path(settings: &Settings) -> Option<&str> {
+    match &settings.outputs {
+        Outputs::Only(set) if set.contains(&Output::Receiver) || set.contains(&Output::Sender) => {
+            Some(settings.webhook_path.as_str())
+        }
+        Outputs::Only(_) | Outputs::Applicable => None,
+    }
+}
+
 /// Runs the pipeline on the document at `spec`. Outputs asked for without their prerequisites are refused before the document is read.
 pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
     settings.outputs.check()?;
@@ -173,6 +208,12 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
     {
         return Err(GenerateError::UnknownPreset {
             name: name.to_owned(),
+        });
+    }
+    if let Some(problem) = settings.webhook_path.problem() {
+        return Err(GenerateError::InvalidWebhookPath {
+            path: settings.webhook_path.to_string(),
+            problem,
         });
     }
     let options = asyncgen_spec::LoadOptions {
@@ -192,15 +233,18 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
             title: String::new(),
         });
     };
-    let (types, mut views, issues) = asyncgen_ir::views::build(&api);
+    let (types, mut views, issues) =
+        asyncgen_ir::views::build_at(&api, unregistered_path(settings));
     if let Some(name) = preset {
         let endpoints = views.endpoints.iter_mut().map(|v| &mut v.endpoint);
         asyncgen_ir::webhook::verify_undeclared(endpoints, name);
     }
     let endpoints: Vec<&Endpoint> = views.endpoints.iter().map(|v| &v.endpoint).collect();
+    let serverless = api.servers.is_empty().then_some(endpoints.as_slice());
     let found = issues
         .iter()
         .filter_map(|issue| issue_diagnostic(&loaded.workspace, issue))
+        .chain(serverless.and_then(|e| serverless_diagnostic(&loaded.workspace, e)))
         .chain(endpoint_diagnostics(&loaded.workspace, &endpoints));
     for mut d in found {
         if options.strict {

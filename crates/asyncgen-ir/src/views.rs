@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::model::Api;
 use crate::socket::{Socket, sockets};
 use crate::types::{Builder, TypeId, TypeIssue, TypeSpace};
-use crate::webhook::{Endpoint, endpoints};
+use crate::webhook::{Endpoint, endpoints_at};
 
 /// Every protocol view of a document, in document order.
 #[derive(Debug, Clone, Default)]
@@ -44,16 +44,23 @@ pub struct SocketTypes {
 
 /// The type space of `api` and its protocol views: what one run generates from.
 pub fn build(api: &Api) -> (TypeSpace, Views, Vec<TypeIssue>) {
+    build_at(api, None)
+}
+
+/// As [`build`]; a document without servers gets its webhook endpoint at `unregistered` when
+/// given ([`crate::webhook::endpoints_at`]).
+pub fn build_at(api: &Api, unregistered: Option<&str>) -> (TypeSpace, Views, Vec<TypeIssue>) {
     let mut types = Builder::new(api);
-    let views = Views::derive(api, &mut types);
+    let views = Views::derive(api, unregistered, &mut types);
     let (space, issues) = types.finish();
     (space, views, issues)
 }
 
 impl Views {
-    /// Derives the endpoints and sockets of `api`, building their unions with `types`.
-    pub fn derive(api: &Api, types: &mut Builder<'_>) -> Views {
-        let endpoints = endpoints(api);
+    /// Derives the endpoints and sockets of `api`, building their unions with `types`; a
+    /// document without servers gets its webhook endpoint at `unregistered` when given.
+    pub fn derive(api: &Api, unregistered: Option<&str>, types: &mut Builder<'_>) -> Views {
+        let endpoints = endpoints_at(api, unregistered);
         let several = endpoints.len() > 1;
         let endpoints = endpoints
             .into_iter()

@@ -75,11 +75,52 @@ pub enum SecurityKind {
 
 /// Every webhook endpoint of `api`, in server order.
 pub fn endpoints(api: &Api) -> Vec<Endpoint> {
+    endpoints_at(api, None)
+}
+
+/// Every webhook endpoint of `api`; for a document that declares no server at all, those at
+/// `unregistered` when given (see [`SERVERLESS_KEY`]), else none.
+pub fn endpoints_at(api: &Api, unregistered: Option<&str>) -> Vec<Endpoint> {
+    if api.servers.is_empty() {
+        return unregistered
+            .and_then(|path| serverless(api, path))
+            .map(|server| server_endpoints(api, &server))
+            .unwrap_or_default();
+    }
     api.servers
         .values()
         .filter(|s| is_http(&s.protocol))
         .flat_map(|server| server_endpoints(api, server))
         .collect()
+}
+
+/// The key of the endpoint of a document without servers. Providers publish webhook documents
+/// without servers because the URL is the customer's: asked for a receiver, such a document is
+/// read as if one HTTP server at the user's route carried every channel, so the messages the
+/// described application sends arrive there (channels whose address is a path, below it).
+pub const SERVERLESS_KEY: &str = "webhook";
+
+/// The server a document without servers is read as having; `None` when the described
+/// application sends nothing. It stands where the first sending operation is written, which
+/// is where a diagnostic about it points.
+fn serverless(api: &Api, path: &str) -> Option<Server> {
+    let first = api
+        .operations
+        .values()
+        .find(|o| o.direction == Direction::Send)?;
+    Some(Server {
+        key: SERVERLESS_KEY.to_owned(),
+        host: String::new(),
+        protocol: "https".to_owned(),
+        protocol_version: None,
+        pathname: Some(path.to_owned()),
+        description: None,
+        variables: IndexMap::new(),
+        security: Vec::new(),
+        bindings: IndexMap::new(),
+        extensions: IndexMap::new(),
+        origin: first.origin.clone(),
+    })
 }
 
 fn is_http(protocol: &str) -> bool {
@@ -133,7 +174,11 @@ fn server_endpoints(api: &Api, server: &Server) -> Vec<Endpoint> {
                 security,
                 unverified,
                 security_conflicts,
-                origin: server.origin.clone(),
+                // Without servers, the first operation arriving here is what the user wrote.
+                origin: match arriving.first() {
+                    Some(o) if api.servers.is_empty() => o.origin.clone(),
+                    _ => server.origin.clone(),
+                },
             }
         })
         .collect()

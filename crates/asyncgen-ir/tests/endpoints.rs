@@ -130,3 +130,55 @@ fn dialpad_socket_has_no_subscription_protocol() {
     let sub = asyncgen_ir::subscription::subscription(&api, &space, socket);
     assert!(sub.subscribe.is_none() && sub.ack.is_none() && sub.topic.is_none());
 }
+
+/// A document without servers, as providers publish theirs: no endpoint unless a route is
+/// given; then its sending operations arrive there, a channel whose address is a path at a
+/// route below it, a channel whose address is a name at the route itself.
+#[test]
+fn a_document_without_servers_is_served_at_the_route_given() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/regressions/no-servers-webhook/asyncapi.yml");
+    let loaded = asyncgen_spec::load(&path, &Default::default());
+    let api = asyncgen_ir::lower(&loaded).expect("lowers");
+    assert!(asyncgen_ir::webhook::endpoints(&api).is_empty());
+    assert!(asyncgen_ir::webhook::endpoints_at(&api, None).is_empty());
+
+    let endpoints = asyncgen_ir::webhook::endpoints_at(&api, Some("/hooks/store"));
+    let routes: Vec<(&str, &str, &[String])> = endpoints
+        .iter()
+        .map(|e| (e.key.as_str(), e.path.as_str(), e.messages.as_slice()))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            (
+                "webhook_orders",
+                "/hooks/store",
+                &["orderCreated".to_owned(), "orderCancelled".to_owned()][..]
+            ),
+            (
+                "webhook_refunds",
+                "/hooks/store/refunds",
+                &["refundCreated".to_owned()][..]
+            ),
+        ]
+    );
+    // Nothing is secured that the document does not secure, and each endpoint points at the
+    // first operation arriving there: that is where its diagnostics are located.
+    assert!(endpoints.iter().all(|e| e.security.is_none()));
+    let pointers: Vec<&str> = endpoints
+        .iter()
+        .map(|e| e.origin.pointer.as_str())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/operations/orderCreated", "/operations/refundCreated"]
+    );
+
+    // A document with servers keeps them: the route applies only where there are none.
+    let seeded = spec("dialpad/webhooks.yml");
+    assert_eq!(
+        asyncgen_ir::webhook::endpoints_at(&seeded, Some("/elsewhere")),
+        asyncgen_ir::webhook::endpoints(&seeded)
+    );
+}

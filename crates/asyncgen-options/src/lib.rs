@@ -13,8 +13,10 @@
 //! what this crate exists to prevent.
 
 mod verify;
+mod webhook_path;
 
 pub use verify::Verify;
+pub use webhook_path::WebhookPath;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -384,7 +386,7 @@ macro_rules! options {
         /// ([`Outputs`], ...): import them where the callback expands.
         ///
         /// ```
-        /// use asyncgen_options::{Output, Outputs, Settings, Verify};
+        /// use asyncgen_options::{Output, Outputs, Settings, Verify, WebhookPath};
         ///
         /// #[derive(Default)]
         /// pub struct Builder {
@@ -523,6 +525,14 @@ options! {
     verify: Verify = Verify::Declared;
         cli "verify": Option<String> [value_name = "PRESET"] =>
             |preset: Option<String>| preset.map(Verify::Preset);
+
+    /// The route of the webhook endpoint of a document that declares no server (its URL is
+    /// the one registered with the provider): when the receiver or the sender is asked for,
+    /// the messages the described application sends arrive there, channels whose address is
+    /// a path below it.
+    webhook_path: WebhookPath = WebhookPath::default();
+        cli "webhook-path": Option<String> [value_name = "PATH"] =>
+            |path: Option<String>| path.map(WebhookPath::from);
 }
 
 /// `--flag` when `on`, nothing otherwise: how a boolean option is written as arguments.
@@ -747,16 +757,19 @@ mod tests {
             .derive_json_schema(true)
             .outputs(Output::Types)
             .strict(true)
-            .verify("stripe");
+            .verify("stripe")
+            .webhook_path("/hooks");
         assert!(builder.settings.derive_json_schema && builder.settings.strict);
         assert_eq!(builder.settings.verify, Verify::Preset("stripe".into()));
+        assert_eq!(builder.settings.webhook_path.as_str(), "/hooks");
         assert_eq!(
             builder.settings.to_args(),
             [
                 "--derive-json-schema",
                 "--only=types",
                 "--strict",
-                "--verify=stripe"
+                "--verify=stripe",
+                "--webhook-path=/hooks"
             ]
         );
 
@@ -766,7 +779,16 @@ mod tests {
     #[test]
     fn options_table_lists_every_field_with_its_doc() {
         let names: Vec<&str> = OPTIONS.iter().map(|o| o.name).collect();
-        assert_eq!(names, ["derive_json_schema", "outputs", "strict", "verify"]);
+        assert_eq!(
+            names,
+            [
+                "derive_json_schema",
+                "outputs",
+                "strict",
+                "verify",
+                "webhook_path"
+            ]
+        );
         for option in OPTIONS {
             assert!(!option.summary().is_empty(), "{option:?}");
             assert!(!option.flag.starts_with('-'), "{option:?}");

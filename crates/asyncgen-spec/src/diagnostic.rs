@@ -76,6 +76,9 @@ codes! {
     UnexpectedField = "unexpected-field", Warning;
     /// A field that belongs elsewhere or to another AsyncAPI version.
     MisplacedField = "misplaced-field", Warning;
+    /// An optional object, map or list field written empty (`null`, as `externalDocs:` with
+    /// nothing under it): ignored.
+    EmptyField = "empty-field", Warning;
     /// `$ref` is not a string or not a valid reference.
     MalformedRef = "malformed-ref", Error;
     /// `$ref` points at a file or location that does not exist.
@@ -113,6 +116,9 @@ codes! {
     /// Operations arriving at one webhook endpoint that require different security: one
     /// receiver cannot verify them differently.
     ConflictingSecurity = "conflicting-security", Error;
+    /// A receiver or sender asked of a document that declares no server: the messages the
+    /// described application sends arrive at one endpoint at the `webhook_path` route.
+    NoServer = "no-server", Warning;
     /// A webhook endpoint whose requests nothing verifies (no security declared, or none an
     /// extension says how to check): its receiver refuses to start unless the application
     /// opts out of verification.

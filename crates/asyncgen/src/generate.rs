@@ -90,7 +90,10 @@ fn regenerate(args: &GenerateArgs, command: &str) -> Result<Run, ExitCode> {
     }
     let run = match pipeline::run(&args.spec, &settings) {
         Ok(run) => run,
-        Err(e @ asyncgen_codegen::GenerateError::UnknownPreset { .. }) => {
+        Err(
+            e @ (asyncgen_codegen::GenerateError::UnknownPreset { .. }
+            | asyncgen_codegen::GenerateError::InvalidWebhookPath { .. }),
+        ) => {
             return Err(crate::usage_error(&[command], &e.to_string()));
         }
         Err(e) => {

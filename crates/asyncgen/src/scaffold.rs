@@ -209,7 +209,7 @@ fn receiver(receiver: &ReceiverArgs) -> Result<PathBuf, Failure> {
     let run = generate(args, &settings)?;
     if run.endpoints.is_empty() {
         return Err(Failure::Message(format!(
-            "{} describes no webhook endpoint: a receiver needs an `http` or `https` server on which the described application sends messages",
+            "{} describes no webhook endpoint: a receiver needs messages the described application sends (a `send` operation in 3.x, `subscribe` in 2.x), on an `http` or `https` server or, in a document that declares no server, at `--webhook-path`",
             args.spec.display()
         )));
     }

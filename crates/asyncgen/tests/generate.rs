@@ -483,6 +483,58 @@ channels:
     expect_exit(&out, 1, "check without --verify");
 }
 
+/// A document without servers (as providers publish theirs) keeps to its types by default;
+/// asked for a receiver, its messages arrive at `--webhook-path` (default `/`), with a
+/// `no-server` warning that says where; a path that is no route is a usage error.
+#[test]
+fn a_document_without_servers_gets_a_receiver_at_the_webhook_path() {
+    const NO_SERVERS: &str = "tests/fixtures/regressions/no-servers-webhook/asyncapi.yml";
+    let spec = repo_root().join(NO_SERVERS);
+    let spec = spec.to_str().expect("UTF-8 path");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("api");
+    let dir_arg = dir.to_str().expect("UTF-8 temp path");
+
+    let out = asyncgen(&["generate", spec, "-o", dir_arg]);
+    expect_exit(&out, 0, "generate without --only");
+    assert!(!stderr(&out).contains("no-server"), "{}", stderr(&out));
+    assert!(!dir.join("receiver.rs").exists());
+
+    let only = ["--only", "types,receiver,sender", "--verify", "shopify"];
+    let out = asyncgen(&[&["generate", spec, "-o", dir_arg][..], &only].concat());
+    expect_exit(&out, 0, "generate --only types,receiver,sender");
+    let err = stderr(&out);
+    assert_eq!(err.matches("warning[no-server]").count(), 1, "{err}");
+    assert!(
+        err.contains("arrive at the webhook endpoints `/`, `/refunds`"),
+        "{err}"
+    );
+    let receiver = std::fs::read_to_string(dir.join("receiver.rs")).expect("receiver.rs");
+    assert!(receiver.contains("\"/refunds\""), "{receiver}");
+    assert!(receiver.contains("\"X-Shopify-Hmac-Sha256\""), "{receiver}");
+
+    let at = ["--webhook-path", "/hooks/store"];
+    let out = asyncgen(&[&["check", spec, "-o", dir_arg][..], &only, &at].concat());
+    expect_exit(&out, 1, "check with another --webhook-path");
+    let out = asyncgen(&[&["generate", spec, "-o", dir_arg][..], &only, &at].concat());
+    expect_exit(&out, 0, "generate --webhook-path /hooks/store");
+    let receiver = std::fs::read_to_string(dir.join("receiver.rs")).expect("receiver.rs");
+    assert!(receiver.contains("\"/hooks/store/refunds\""), "{receiver}");
+
+    for bad in ["hooks", "/hooks?x=1", "/{shop}"] {
+        let out = asyncgen(
+            &[
+                &["generate", spec, "-o", dir_arg][..],
+                &only,
+                &["--webhook-path", bad],
+            ]
+            .concat(),
+        );
+        expect_exit(&out, 2, &format!("--webhook-path {bad}"));
+        assert!(stderr(&out).contains("--webhook-path"), "{}", stderr(&out));
+    }
+}
+
 /// The websocket outputs are `ws-client` and `ws-mock`, so other protocols' clients can join;
 /// their old names still work, and both spellings write the same files under the same names.
 #[test]

@@ -447,6 +447,87 @@ fn a_receiver_scaffolded_from_presets_verifies_each_provider() {
     );
 }
 
+/// A document as providers publish it, with neither servers nor security, becomes a verified,
+/// dispatching receiver with one command (`scaffold receiver DOC --verify shopify`): its events
+/// arrive at `/` and at the channel's own `/refunds`, each printed with its message's name, the
+/// secret read from the variable its README names, and a forgery refused.
+#[test]
+fn a_document_without_servers_or_security_scaffolds_a_verified_receiver() {
+    use asyncgen_generated_tests::regression_signature_presets::receiver as presets;
+    use asyncgen_runtime::sender::Signer;
+
+    const SPEC: &str = "tests/fixtures/regressions/no-servers-webhook/asyncapi.yml";
+    let (keep, binary) = scaffold_and_build_with(
+        "receiver",
+        SPEC,
+        "storefront-receiver",
+        &["--verify", "shopify"],
+    );
+    let readme =
+        std::fs::read_to_string(keep.path().join("storefront-receiver/README.md")).expect("README");
+    assert!(readme.contains("SHOPIFY_SIGNATURE"), "{readme}");
+
+    let secret = "storefront-secret";
+    let signer = Signer::new(
+        presets::SHOPIFY_SECURITY.expect("shopify"),
+        Some(Secret::new(secret).expect("secret")),
+    )
+    .expect("signer");
+    let running = Running::start(&binary, &[("SHOPIFY_SIGNATURE", secret)]);
+    let base = running.url.trim_end_matches('/').to_owned();
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let post = |path: &str, signed: &asyncgen_runtime::sender::SignedRequest| {
+        rt.block_on(async {
+            client
+                .post(format!("{base}{path}"))
+                .headers(signed.headers.clone())
+                .body(signed.body.clone())
+                .send()
+                .await
+                .expect("the receiver answers")
+                .status()
+                .as_u16()
+        })
+    };
+    let examples = webhook_examples::REGRESSION_NO_SERVERS_WEBHOOK;
+    for (path, message) in [
+        ("/", "orderCreated"),
+        ("/", "orderCancelled"),
+        ("/refunds", "refundCreated"),
+    ] {
+        let (_, example) = examples
+            .iter()
+            .find(|(name, _)| *name == message)
+            .expect("an example");
+        let signed = signer.sign(example.as_bytes()).expect("signs");
+        assert_eq!(post(path, &signed), 202, "{message} at {path}");
+        let line = running.next_event();
+        assert_eq!(line["message"], message, "{line}");
+        let payload: Value = serde_json::from_str(example).expect("JSON");
+        assert_eq!(line["payload"], payload);
+    }
+    let (_, example) = examples[0];
+    let mut forged = signer.sign(example.as_bytes()).expect("signs");
+    forged.body = example.replace("199.00", "0.01").into_bytes().into();
+    assert_eq!(post("/", &forged), 401);
+    let unsigned = Signer::new(
+        presets::SHOPIFY_SECURITY.expect("shopify"),
+        Some(Secret::new("another").expect("secret")),
+    )
+    .expect("signer")
+    .sign(example.as_bytes())
+    .expect("signs");
+    assert_eq!(post("/", &unsigned), 401);
+    assert!(
+        running
+            .lines
+            .recv_timeout(Duration::from_millis(500))
+            .is_err(),
+        "a refused event reached the handler"
+    );
+}
+
 #[test]
 fn scaffold_refuses_a_non_empty_directory_and_a_spec_without_webhooks() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -10,8 +10,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// The invocations for the endpoints of one document (`module` in the generated crate).
-pub fn tests(api: &asyncgen_ir::Api, summaries: &[EndpointSummary], module: &str) -> TokenStream {
-    let endpoints = asyncgen_ir::webhook::endpoints(api);
+pub fn tests(
+    api: &asyncgen_ir::Api,
+    unregistered: Option<&str>,
+    summaries: &[EndpointSummary],
+    module: &str,
+) -> TokenStream {
+    let endpoints = asyncgen_ir::webhook::endpoints_at(api, unregistered);
     let mut out = TokenStream::new();
     for summary in summaries {
         let Some(endpoint) = endpoints.iter().find(|e| e.key == summary.key) else {

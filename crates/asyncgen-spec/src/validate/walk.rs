@@ -377,6 +377,17 @@ impl<'a> Walker<'a> {
                 if foreign_schema && matches!(field.kind, Kind::Payload) {
                     continue;
                 }
+                if v.is_null() && !field.required && is_container(&field.kind) {
+                    // A key left with nothing under it (an editor's slip, common in published
+                    // documents): its intent, no value, is clear.
+                    let msg = format!("`{key}` is empty (null): ignored");
+                    let d = self.emit(Code::EmptyField, msg, file, here);
+                    d.location.at_key = true;
+                    d.help = Some(format!(
+                        "remove `{key}`, or give it its value (check the indentation of the lines below it)"
+                    ));
+                    continue;
+                }
                 self.check(file, here, v, &field.kind);
             } else if key.starts_with("x-") {
                 self.extension(obj.name, file, here, key, v);
@@ -394,11 +405,25 @@ impl<'a> Walker<'a> {
                     .filter(|(score, _)| *score > 0.85)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
                     .map(|(_, name)| name);
+                // An empty sibling object that has this field: the line was meant to be
+                // indented under it (`externalDocs:` then `url:` at the same depth).
+                let under = map.iter().find_map(|(sibling, value)| {
+                    let kind = &obj.field(sibling)?.kind;
+                    let (Kind::Obj(inner) | Kind::RefOr(inner)) = kind else {
+                        return None;
+                    };
+                    (value.is_null() && inner.field(key).is_some()).then_some(sibling)
+                });
                 let d = self.emit(Code::UnexpectedField, msg, file, here);
                 d.location.at_key = true;
-                d.help = Some(match suggestion {
-                    Some(s) => format!("did you mean `{s}`? Custom fields must start with `x-`"),
-                    None => "custom fields must start with `x-`".to_owned(),
+                d.help = Some(match (under, suggestion) {
+                    (Some(parent), _) => format!(
+                        "`{key}` belongs to the empty `{parent}` of this object: indent it under `{parent}`"
+                    ),
+                    (None, Some(s)) => {
+                        format!("did you mean `{s}`? Custom fields must start with `x-`")
+                    }
+                    (None, None) => "custom fields must start with `x-`".to_owned(),
                 });
             }
         }
@@ -573,5 +598,29 @@ impl<'a> Walker<'a> {
             }
             self.check(file, here, scopes, &Kind::StrArray);
         }
+    }
+}
+
+/// Kinds whose empty value (`null`) can only mean "none": objects, maps and lists. A null
+/// string, number or schema is not read as absent: it may be a mistake with another meaning.
+fn is_container(kind: &Kind) -> bool {
+    match kind {
+        Kind::Obj(_)
+        | Kind::RefOr(_)
+        | Kind::Map(_)
+        | Kind::Array(_)
+        | Kind::StrArray
+        | Kind::Bindings => true,
+        Kind::Str
+        | Kind::Bool
+        | Kind::Num
+        | Kind::Any
+        | Kind::OneOf(_)
+        | Kind::Ref
+        | Kind::Schema
+        | Kind::Payload
+        | Kind::OperationMessage2
+        | Kind::SecurityRequirement
+        | Kind::NullableStr => false,
     }
 }

@@ -102,7 +102,22 @@ pub fn scaffold_and_build_with(
     } else {
         "types,ws-client,ws-mock"
     };
-    check_and_build(&package, &spec_copy, &["--only", only], spec);
+    // The generation options among `args` (`--verify PRESET`, ...) are what the README's
+    // check command repeats; scaffold-only flags are not.
+    let mut flags = vec!["--only", only];
+    let mut rest = args.iter().peekable();
+    while let Some(arg) = rest.next() {
+        let option = asyncgen_codegen::OPTIONS
+            .iter()
+            .any(|o| arg.strip_prefix("--") == Some(o.flag));
+        if option {
+            flags.push(arg);
+            if let Some(value) = rest.next_if(|v| !v.starts_with("--")) {
+                flags.push(value);
+            }
+        }
+    }
+    check_and_build(&package, &spec_copy, &flags, spec);
     (dir, package_target_dir().join("debug").join(name))
 }
 
