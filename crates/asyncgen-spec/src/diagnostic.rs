@@ -79,6 +79,9 @@ codes! {
     /// An optional object, map or list field written empty (`null`, as `externalDocs:` with
     /// nothing under it): ignored.
     EmptyField = "empty-field", Warning;
+    /// An External Documentation Object without its required `url` (published documents
+    /// often keep only a description): it only documents, so it is ignored.
+    IncompleteDocs = "incomplete-docs", Warning;
     /// `$ref` is not a string or not a valid reference.
     MalformedRef = "malformed-ref", Error;
     /// `$ref` points at a file or location that does not exist.

@@ -6,7 +6,7 @@ use rustc_hash::FxHashSet;
 
 use serde_json::Value;
 
-use super::rules::{Kind, Obj};
+use super::rules::{EXTERNAL_DOCS, Kind, Obj};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use crate::pointer::Pointer;
 use crate::source::FileId;
@@ -357,7 +357,17 @@ impl<'a> Walker<'a> {
             return;
         };
         for field in obj.fields.iter().filter(|f| f.required) {
-            if !map.contains_key(field.name) {
+            if !map.contains_key(field.name) && std::ptr::eq(obj, &EXTERNAL_DOCS) {
+                // Nothing is generated from it: a link without its address is a slip to
+                // point out, not a reason to refuse the document.
+                let msg = format!(
+                    "{} Object is missing its `{}`: ignored",
+                    obj.name, field.name
+                );
+                let d = self.emit(Code::IncompleteDocs, msg, file, ptr);
+                d.location.at_key = true;
+                d.help = Some(format!("add `{}`, or remove the object", field.name));
+            } else if !map.contains_key(field.name) {
                 let msg = format!(
                     "{} Object is missing required field `{}`",
                     obj.name, field.name
