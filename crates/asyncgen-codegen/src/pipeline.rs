@@ -79,6 +79,7 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
     let code = match issue.kind {
         IssueKind::NameCollision => Code::NameCollision,
         IssueKind::AmbiguousDispatch => Code::AmbiguousDispatch,
+        IssueKind::VendorDispatch => Code::VendorDispatch,
     };
     let mut d = located(ws, code, issue.message.clone(), locate(&issue.origin)?);
     d.related = issue
@@ -91,11 +92,15 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
             })
         })
         .collect();
-    if code == Code::NameCollision {
-        d.help = Some(
+    d.help = match issue.kind {
+        IssueKind::NameCollision => Some(
             "rename one of the schemas: Rust type names are their keys in PascalCase".to_owned(),
-        );
-    }
+        ),
+        IssueKind::VendorDispatch => Some(
+            "write `x-asyncgen-dispatch` on the message (`path` and `equals`) to say it in this generator's terms; it takes precedence".to_owned(),
+        ),
+        IssueKind::AmbiguousDispatch => None,
+    };
     Some(d)
 }
 

@@ -575,3 +575,76 @@ operations:
     );
     assert_eq!(one(&all, "declared"), one(&before, "declared"));
 }
+
+/// Ballerina's vendor extensions: a body path is followed (each message recognised by its
+/// `x-ballerina-event-type` there, with a warning), a header identifier is reported and not
+/// followed, and `x-asyncgen-dispatch` on a message wins over both.
+#[test]
+fn vendor_event_types_are_followed_only_for_a_body_path_and_said_so() {
+    use asyncgen_ir::types::{IssueKind, Rule, TypeKind};
+    let doc = |identifier: &str, own: &str| {
+        format!(
+            "asyncapi: 2.6.0
+info: {{title: T, version: '1'}}
+x-ballerina-event-identifier: {identifier}
+servers:
+  hooks: {{url: 'https://example.com/hooks', protocol: https}}
+channels:
+  events:
+    subscribe:
+      message:
+        oneOf:
+          - {{name: a, x-ballerina-event-type: created, payload: {{$ref: '#/components/schemas/E'}}{own}}}
+          - {{name: b, x-ballerina-event-type: deleted, payload: {{$ref: '#/components/schemas/E'}}}}
+components:
+  schemas:
+    E: {{type: object, properties: {{event: {{type: object, properties: {{kind: {{type: string}}}}}}}}}}
+"
+        )
+    };
+    let rules = |text: &str| {
+        let api = lower(text);
+        let (space, views, issues) = asyncgen_ir::views::build(&api);
+        let TypeKind::Union(u) = &space.get(views.endpoints[0].event).kind else {
+            panic!("a union")
+        };
+        let rules: Vec<Rule> = u.variants.iter().map(|v| v.rule.clone()).collect();
+        let vendor = issues
+            .iter()
+            .filter(|i| i.kind == IssueKind::VendorDispatch)
+            .map(|i| i.message.clone())
+            .collect::<Vec<_>>();
+        (rules, vendor)
+    };
+    let equals = |path: &[&str], value: &str| Rule::Equals {
+        path: path.iter().map(|s| s.to_string()).collect(),
+        value: serde_json::json!(value),
+    };
+
+    let (followed, said) = rules(&doc("{type: body, path: event.kind}", ""));
+    assert_eq!(
+        followed,
+        [
+            equals(&["event", "kind"], "created"),
+            equals(&["event", "kind"], "deleted")
+        ]
+    );
+    assert_eq!(
+        said.len(),
+        2,
+        "one warning per message, not per union: {said:?}"
+    );
+    assert!(said[0].contains("`/event/kind`"), "{said:?}");
+
+    let (header, said) = rules(&doc("{type: header, name: X-Topic}", ""));
+    assert!(
+        !header.iter().any(|r| matches!(r, Rule::Equals { .. })),
+        "{header:?}"
+    );
+    assert!(said.iter().all(|m| m.contains("not followed")), "{said:?}");
+
+    let own = ", x-asyncgen-dispatch: {path: /event/kind, equals: made}";
+    let (mine, said) = rules(&doc("{type: body, path: event.kind}", own));
+    assert_eq!(mine[0], equals(&["event", "kind"], "made"));
+    assert_eq!(said.len(), 1, "{said:?}");
+}

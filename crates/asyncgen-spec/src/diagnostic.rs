@@ -116,6 +116,10 @@ codes! {
     NameCollision = "name-collision", Error;
     /// Messages sharing an operation that no property tells apart; they are tried in order.
     AmbiguousDispatch = "ambiguous-dispatch", Warning;
+    /// A message recognised by another generator's vendor extensions
+    /// (`x-ballerina-event-identifier` and `x-ballerina-event-type`), or named by them in a way
+    /// that is not followed.
+    VendorDispatch = "vendor-dispatch", Warning;
     /// Operations arriving at one webhook endpoint that require different security: one
     /// receiver cannot verify them differently.
     ConflictingSecurity = "conflicting-security", Error;

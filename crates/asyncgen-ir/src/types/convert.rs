@@ -30,6 +30,10 @@ pub enum IssueKind {
     NameCollision,
     /// Messages that share an operation cannot be told apart from their schemas.
     AmbiguousDispatch,
+    /// A message recognised by what another generator's vendor extensions say
+    /// (`x-ballerina-event-identifier` with `x-ballerina-event-type`), or that they name a
+    /// dispatch this generator cannot follow.
+    VendorDispatch,
 }
 
 /// Builds a type space: every schema and message of a document, the unions of its operations,

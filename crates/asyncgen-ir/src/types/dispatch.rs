@@ -8,11 +8,15 @@ use serde_json::Value;
 
 use asyncgen_spec::extensions::Dispatch;
 
-use super::convert::{Builder, is_object_like, single_value};
+use super::convert::{Builder, IssueKind, TypeIssue, is_object_like, single_value};
 use super::model::*;
 use super::naming::variant_name;
-use crate::model::extension;
+use crate::model::{Origin, extension};
 use crate::schema::SchemaStore;
+
+/// Ballerina's webhook extensions, read by [`Builder::vendor_rule`].
+const VENDOR_IDENTIFIER: &str = "x-ballerina-event-identifier";
+const VENDOR_EVENT_TYPE: &str = "x-ballerina-event-type";
 
 /// A path (object keys from the root) where a schema fixes one value, the value, and whether
 /// every property along the path is required.
@@ -209,6 +213,59 @@ impl<'a> Builder<'a> {
         // bare-string payload beside tagged objects); only two or more are told apart by order.
         let tried = rules.iter().filter(|r| **r == Rule::Attempt).count();
         (rules, tried > 1)
+    }
+
+    /// The rule Ballerina's webhook extensions give a message: the document's
+    /// `x-ballerina-event-identifier` says where the event type is (`{type: body, path:
+    /// "event.type"}`, dot-separated, or `{type: header, name: ...}`), each message's
+    /// `x-ballerina-event-type` its value. Published documents (Slack's, Shopify's) name their
+    /// events only this way. Followed with a warning, never silently; a header identifier is
+    /// reported and not followed (dispatch reads bodies only), so the messages are told apart
+    /// as if it were absent.
+    pub(super) fn vendor_rule(&self, message: &str) -> (Option<Rule>, Option<TypeIssue>) {
+        let Some(m) = self.api.messages.get(message) else {
+            return (None, None);
+        };
+        let Some(value) = m.extensions.get(VENDOR_EVENT_TYPE) else {
+            return (None, None);
+        };
+        let identifier = self.api.extensions.get(VENDOR_IDENTIFIER);
+        let kind = identifier
+            .and_then(|i| i.get("type"))
+            .and_then(Value::as_str);
+        let path = identifier
+            .and_then(|i| i.get("path"))
+            .and_then(Value::as_str);
+        let origin = Origin {
+            pointer: format!("{}/{VENDOR_EVENT_TYPE}", m.origin.pointer),
+            ..m.origin.clone()
+        };
+        let issue = |message: String| TypeIssue {
+            kind: IssueKind::VendorDispatch,
+            message,
+            origin: origin.clone(),
+            related: Vec::new(),
+        };
+        match (kind, path) {
+            (Some("body"), Some(path)) if !path.is_empty() => {
+                let path: Vec<String> = path.split('.').map(str::to_owned).collect();
+                let issue = issue(format!(
+                    "message `{message}` is recognised by {value} at `/{}` in its payload, as `{VENDOR_IDENTIFIER}` and `{VENDOR_EVENT_TYPE}` say",
+                    path.join("/"),
+                ));
+                let rule = Rule::Equals {
+                    path,
+                    value: value.clone(),
+                };
+                (Some(rule), Some(issue))
+            }
+            _ => (
+                None,
+                Some(issue(format!(
+                    "message `{message}` names its event type {value} in `{VENDOR_EVENT_TYPE}`, but `{VENDOR_IDENTIFIER}` gives no body path to find it (a header, or nothing): it is not followed, and the message is told apart by its schema"
+                ))),
+            ),
+        }
     }
 
     /// An `x-asyncgen-dispatch` rule written on a message.

@@ -50,7 +50,23 @@ impl<'a> Builder<'a> {
             })
             .collect();
         let refs: Vec<&Value> = schemas.iter().collect();
-        let explicit: Vec<Option<Rule>> = keys.iter().map(|k| self.explicit_rule(k)).collect();
+        let mut vendor = Vec::new();
+        let explicit: Vec<Option<Rule>> = keys
+            .iter()
+            .map(|k| {
+                self.explicit_rule(k).or_else(|| {
+                    let (rule, issue) = self.vendor_rule(k);
+                    vendor.extend(issue);
+                    rule
+                })
+            })
+            .collect();
+        // A message in several unions (its operation's, its endpoint's) is reported once.
+        for issue in vendor {
+            if !self.issues.contains(&issue) {
+                self.issues.push(issue);
+            }
+        }
         let (rules, fallback) = self.derive_rules(&refs, &explicit);
         if fallback {
             self.issues.push(TypeIssue {
