@@ -357,7 +357,10 @@ impl<'a> Walker<'a> {
             return;
         };
         for field in obj.fields.iter().filter(|f| f.required) {
-            if !map.contains_key(field.name) && std::ptr::eq(obj, &EXTERNAL_DOCS) {
+            if map.contains_key(field.name) {
+                continue;
+            }
+            if std::ptr::eq(obj, &EXTERNAL_DOCS) {
                 // Nothing is generated from it: a link without its address is a slip to
                 // point out, not a reason to refuse the document.
                 let msg = format!(
@@ -367,7 +370,7 @@ impl<'a> Walker<'a> {
                 let d = self.emit(Code::IncompleteDocs, msg, file, ptr);
                 d.location.at_key = true;
                 d.help = Some(format!("add `{}`, or remove the object", field.name));
-            } else if !map.contains_key(field.name) {
+            } else {
                 let msg = format!(
                     "{} Object is missing required field `{}`",
                     obj.name, field.name
