@@ -175,8 +175,13 @@ fn a_document_without_servers_is_served_at_the_route_given() {
         ["/operations/orderCreated", "/operations/refundCreated"]
     );
 
-    // A document with servers keeps them: the route applies only where there are none.
+    // A document with servers keeps them: the route applies only where there are none, and
+    // its endpoints point at their server, which the user wrote.
     let seeded = spec("dialpad/webhooks.yml");
+    assert_eq!(
+        asyncgen_ir::webhook::endpoints(&seeded)[0].origin.pointer,
+        "/servers/consumer"
+    );
     assert_eq!(
         asyncgen_ir::webhook::endpoints_at(&seeded, Some("/elsewhere")),
         asyncgen_ir::webhook::endpoints(&seeded)
