@@ -24,6 +24,8 @@ const CASES: &[&str] = &[
     "binary-and-format-types",
     "channel-parameters-typed-enum-pattern-location",
     "enums-odd-values-empty-colliding-numeric-mixed",
+    "header-dispatch-preset-github-v3",
+    "header-dispatch-shared-payload-v3",
     "lenient-ambiguous-dispatch-tried-in-order",
     "lenient-empty-fields-v2",
     "lenient-typoed-and-misplaced-fields-v2",
@@ -45,6 +47,7 @@ const CASES: &[&str] = &[
     "security-undeclared-webhook",
     "signature-presets",
     "v3-operation-reply-subscribe-ack-websocket",
+    "vendor-event-header-ballerina-v2",
     "vendor-event-type-ballerina-v2",
 ];
 
@@ -56,6 +59,7 @@ const TYPE_SPACE_CODES: &[Code] = &[
     Code::UnverifiedEndpoint,
     Code::NoServer,
     Code::VendorDispatch,
+    Code::PresetDispatch,
 ];
 
 fn regressions_dir() -> PathBuf {
@@ -308,8 +312,14 @@ fn every_message_has_an_example_payload() {
 }
 
 /// Whether `rule` recognises `value` (as the generated `from_value` checks it).
-fn matches(rule: &Rule, value: &Value) -> bool {
+/// Whether an example (its payload, and its headers where it gives them) meets `rule`.
+fn matches(rule: &Rule, value: &Value, headers: Option<&Value>) -> bool {
     match rule {
+        Rule::Header { name, value: want } => headers
+            .and_then(Value::as_object)
+            .and_then(|h| h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .and_then(|(_, v)| v.as_str())
+            .is_some_and(|v| v == want),
         Rule::Equals { path, value: want } => {
             let mut cur = value;
             for k in path {
@@ -350,13 +360,16 @@ fn every_example_is_recognised_by_its_own_dispatch_rule() {
                         .and_then(|t| t.payload.as_ref())
                         .is_some_and(|p| unboxed(&own.ty) == p),
                 });
-                for example in
-                    examples.flat_map(|m| m.examples.iter().filter_map(|e| e.payload.as_ref()))
-                {
+                let examples = examples.flat_map(|m| {
+                    m.examples
+                        .iter()
+                        .filter_map(|e| Some((e.payload.as_ref()?, e.headers.as_ref())))
+                });
+                for (example, headers) in examples {
                     let claimed = u
                         .variants
                         .iter()
-                        .find(|v| matches(&v.rule, example))
+                        .find(|v| matches(&v.rule, example, headers))
                         .map(|v| v.name.as_str());
                     let ok = match claimed {
                         Some(name) => name == own.name,

@@ -141,7 +141,7 @@ fn main() {
         let Ok(api) = asyncgen_ir::lower(&loaded) else {
             continue;
         };
-        let (space, _, _) = asyncgen_ir::views::build_at(&api, unregistered);
+        let (space, _, _) = asyncgen_ir::views::build_at(&api, unregistered, None);
         fidelity::tests(&api, &space, &module, &mut tests);
         dispatch.extend(dispatch::tests(&api, unregistered, &run.endpoints, &name));
         webhook_examples.extend(webhook_example_list(&api, unregistered, &name));

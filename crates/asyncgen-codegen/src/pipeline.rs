@@ -80,6 +80,7 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
         IssueKind::NameCollision => Code::NameCollision,
         IssueKind::AmbiguousDispatch => Code::AmbiguousDispatch,
         IssueKind::VendorDispatch => Code::VendorDispatch,
+        IssueKind::PresetDispatch => Code::PresetDispatch,
     };
     let mut d = located(ws, code, issue.message.clone(), locate(&issue.origin)?);
     d.related = issue
@@ -97,7 +98,10 @@ fn issue_diagnostic(ws: &Workspace, issue: &TypeIssue) -> Option<Diagnostic> {
             "rename one of the schemas: Rust type names are their keys in PascalCase".to_owned(),
         ),
         IssueKind::VendorDispatch => Some(
-            "write `x-asyncgen-dispatch` on the message (`path` and `equals`) to say it in this generator's terms; it takes precedence".to_owned(),
+            "write `x-asyncgen-dispatch` on the message (`path` or `header`, with `equals`) to say it in this generator's terms; it takes precedence".to_owned(),
+        ),
+        IssueKind::PresetDispatch => Some(
+            "if the provider sends another value, write `x-asyncgen-dispatch: {header: NAME, equals: VALUE}` on the message; it takes precedence".to_owned(),
         ),
         IssueKind::AmbiguousDispatch => None,
     };
@@ -238,12 +242,8 @@ pub fn run(spec: &Path, settings: &Settings) -> Result<Run, GenerateError> {
             title: String::new(),
         });
     };
-    let (types, mut views, issues) =
-        asyncgen_ir::views::build_at(&api, unregistered_path(settings));
-    if let Some(name) = preset {
-        let endpoints = views.endpoints.iter_mut().map(|v| &mut v.endpoint);
-        asyncgen_ir::webhook::verify_undeclared(endpoints, name);
-    }
+    let (types, views, issues) =
+        asyncgen_ir::views::build_at(&api, unregistered_path(settings), preset);
     let endpoints: Vec<&Endpoint> = views.endpoints.iter().map(|v| &v.endpoint).collect();
     let serverless = api.servers.is_empty().then_some(endpoints.as_slice());
     let found = issues

@@ -634,6 +634,9 @@ fn union(
             Rule::Present { properties } => quote! {
                 if #( value.get(#properties).is_some() )&&* { #decode }
             },
+            Rule::Header { name, value } => quote! {
+                if header(#name) == ::std::option::Option::Some(#value) { #decode }
+            },
             Rule::Attempt => quote! {
                 if let ::std::result::Result::Ok(decoded) = ::serde_json::from_value(value.clone()) {
                     return ::std::result::Result::Ok(Self::#variant(decoded));
@@ -643,6 +646,10 @@ fn union(
     });
     let names: Vec<String> = u.variants.iter().map(|v| v.name.clone()).collect();
     let expected = names.join(", ");
+    let by_header = u
+        .variants
+        .iter()
+        .any(|v| matches!(v.rule, Rule::Header { .. }));
     let (unknown_variant, unknown_ser, fallback) = if u.open {
         (
             quote! {
@@ -670,6 +677,34 @@ fn union(
     } else {
         TokenStream::new()
     };
+    // Variants told apart by a request header are recognised only where the headers are known
+    // (`from_parts`, which the receiver calls); `from_value` and `Deserialize` know none.
+    let recognise = if by_header {
+        quote! {
+            /// Recognises which variant `value` is, by the rules derived from the schema and the
+            /// request's `headers` (name, value), then decodes it as that variant.
+            pub fn from_parts(value: ::serde_json::Value, headers: &[(&str, &str)]) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v);
+                #( #checks )*
+                #fallback
+            }
+
+            /// Recognises which variant `value` is without its request's headers: a variant
+            /// recognised by a header is then never chosen.
+            pub fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
+                Self::from_parts(value, &[])
+            }
+        }
+    } else {
+        quote! {
+            /// Recognises which variant `value` is, by the rules derived from the schema, then
+            /// decodes it as that variant.
+            pub fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
+                #( #checks )*
+                #fallback
+            }
+        }
+    };
     let schema = if settings.derive_json_schema {
         quote!(#[derive(::schemars::JsonSchema)] #[schemars(untagged)])
     } else {
@@ -687,12 +722,7 @@ fn union(
 
         #allow
         impl #name {
-            /// Recognises which variant `value` is, by the rules derived from the schema, then
-            /// decodes it as that variant.
-            pub fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
-                #( #checks )*
-                #fallback
-            }
+            #recognise
 
             /// The variant's name, `None` for a value no rule recognised.
             pub fn variant_name(&self) -> ::std::option::Option<&'static str> {

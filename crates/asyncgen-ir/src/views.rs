@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::model::Api;
 use crate::socket::{Socket, sockets};
 use crate::types::{Builder, TypeId, TypeIssue, TypeSpace};
-use crate::webhook::{Endpoint, endpoints_at};
+use crate::webhook::{Endpoint, endpoints_at, verify_undeclared};
 
 /// Every protocol view of a document, in document order.
 #[derive(Debug, Clone, Default)]
@@ -44,23 +44,40 @@ pub struct SocketTypes {
 
 /// The type space of `api` and its protocol views: what one run generates from.
 pub fn build(api: &Api) -> (TypeSpace, Views, Vec<TypeIssue>) {
-    build_at(api, None)
+    build_at(api, None, None)
 }
 
 /// As [`build`]; a document without servers gets its webhook endpoint at `unregistered` when
-/// given ([`crate::webhook::endpoints_at`]).
-pub fn build_at(api: &Api, unregistered: Option<&str>) -> (TypeSpace, Views, Vec<TypeIssue>) {
-    let mut types = Builder::new(api);
-    let views = Views::derive(api, unregistered, &mut types);
+/// given ([`crate::webhook::endpoints_at`]), and endpoints that declare nothing verifiable are
+/// secured with the signature preset `verify` when given
+/// ([`crate::webhook::verify_undeclared`]; an unknown preset name changes nothing).
+pub fn build_at(
+    api: &Api,
+    unregistered: Option<&str>,
+    verify: Option<&str>,
+) -> (TypeSpace, Views, Vec<TypeIssue>) {
+    let mut endpoints = endpoints_at(api, unregistered);
+    if let Some(preset) = verify {
+        verify_undeclared(endpoints.iter_mut(), preset);
+    }
+    // A message's preset is known before any union is built: a provider's event-type header
+    // tells apart the messages its payloads cannot, in its operation's union as in its
+    // endpoint's.
+    let headers = endpoints
+        .iter()
+        .filter_map(|e| Some((e, e.event_header()?)))
+        .flat_map(|(e, header)| e.messages.iter().map(move |m| (m.clone(), header)))
+        .collect();
+    let mut types = Builder::with_event_headers(api, headers);
+    let views = Views::derive(api, endpoints, &mut types);
     let (space, issues) = types.finish();
     (space, views, issues)
 }
 
 impl Views {
-    /// Derives the endpoints and sockets of `api`, building their unions with `types`; a
-    /// document without servers gets its webhook endpoint at `unregistered` when given.
-    pub fn derive(api: &Api, unregistered: Option<&str>, types: &mut Builder<'_>) -> Views {
-        let endpoints = endpoints_at(api, unregistered);
+    /// The views of `api` with its webhook `endpoints` and its sockets, their unions built
+    /// with `types`.
+    pub fn derive(api: &Api, endpoints: Vec<Endpoint>, types: &mut Builder<'_>) -> Views {
         let several = endpoints.len() > 1;
         let endpoints = endpoints
             .into_iter()

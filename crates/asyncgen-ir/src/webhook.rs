@@ -322,6 +322,17 @@ fn webhook_security(scheme: &SecurityScheme) -> Option<WebhookSecurity> {
     })
 }
 
+impl Endpoint {
+    /// The request header in which the provider of this endpoint's signature preset names the
+    /// event type (`X-GitHub-Event`), where it has one.
+    pub fn event_header(&self) -> Option<&'static str> {
+        let SecurityKind::Signature(signature) = &self.security.as_ref()?.kind else {
+            return None;
+        };
+        asyncgen_signature::preset(signature.preset?)?.event_header
+    }
+}
+
 /// Secures with the signature preset `preset` every endpoint that declares nothing verifiable
 /// (the `verify` option): as if its server named a scheme `<preset>Signature` whose
 /// `x-asyncgen-signature` is `{preset: NAME}`. `None` when there is no such preset.

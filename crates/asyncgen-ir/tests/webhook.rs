@@ -576,12 +576,12 @@ operations:
     assert_eq!(one(&all, "declared"), one(&before, "declared"));
 }
 
-/// Ballerina's vendor extensions: a body path is followed (each message recognised by its
-/// `x-ballerina-event-type` there, with a warning), a header identifier is reported and not
-/// followed, and `x-asyncgen-dispatch` on a message wins over both.
+/// Ballerina's vendor extensions: a body path or a header name is followed (each message
+/// recognised by its `x-ballerina-event-type` there, with a warning), an identifier saying
+/// neither is reported and not followed, and `x-asyncgen-dispatch` on a message wins over all.
 #[test]
-fn vendor_event_types_are_followed_only_for_a_body_path_and_said_so() {
-    use asyncgen_ir::types::{IssueKind, Rule, TypeKind};
+fn vendor_event_types_are_followed_where_the_identifier_points_and_said_so() {
+    use asyncgen_ir::types::{IssueKind, Rule};
     let doc = |identifier: &str, own: &str| {
         format!(
             "asyncapi: 2.6.0
@@ -603,12 +603,7 @@ components:
         )
     };
     let rules = |text: &str| {
-        let api = lower(text);
-        let (space, views, issues) = asyncgen_ir::views::build(&api);
-        let TypeKind::Union(u) = &space.get(views.endpoints[0].event).kind else {
-            panic!("a union")
-        };
-        let rules: Vec<Rule> = u.variants.iter().map(|v| v.rule.clone()).collect();
+        let (rules, issues) = endpoint_rules(&lower(text), None);
         let vendor = issues
             .iter()
             .filter(|i| i.kind == IssueKind::VendorDispatch)
@@ -637,14 +632,180 @@ components:
     assert!(said[0].contains("`/event/kind`"), "{said:?}");
 
     let (header, said) = rules(&doc("{type: header, name: X-Topic}", ""));
-    assert!(
-        !header.iter().any(|r| matches!(r, Rule::Equals { .. })),
-        "{header:?}"
-    );
-    assert!(said.iter().all(|m| m.contains("not followed")), "{said:?}");
+    let named = |value: &str| Rule::Header {
+        name: "X-Topic".into(),
+        value: value.into(),
+    };
+    assert_eq!(header, [named("created"), named("deleted")]);
+    assert!(said[0].contains("`X-Topic` header"), "{said:?}");
+
+    // A header identifier without a usable name, or a body one without a path, is reported
+    // and not followed.
+    for identifier in [
+        "{type: header}",
+        "{type: header, name: 'X Topic'}",
+        "{type: body}",
+    ] {
+        let (ignored, said) = rules(&doc(identifier, ""));
+        assert!(
+            !ignored
+                .iter()
+                .any(|r| matches!(r, Rule::Equals { .. } | Rule::Header { .. })),
+            "{identifier}: {ignored:?}"
+        );
+        assert!(said.iter().all(|m| m.contains("not followed")), "{said:?}");
+    }
 
     let own = ", x-asyncgen-dispatch: {path: /event/kind, equals: made}";
     let (mine, said) = rules(&doc("{type: body, path: event.kind}", own));
     assert_eq!(mine[0], equals(&["event", "kind"], "made"));
     assert_eq!(said.len(), 1, "{said:?}");
+}
+
+/// Messages that share a payload are told apart by a header their `headers` schemas fix to
+/// distinct values (`const`, a one-value `enum`, a number as its text) or that
+/// `x-asyncgen-dispatch: {header, equals}` names; a payload rule still wins where the payload
+/// tells a message apart, and a header value two messages share tells neither apart.
+#[test]
+fn messages_sharing_a_payload_are_told_apart_by_a_fixed_header() {
+    use asyncgen_ir::types::{IssueKind, Rule};
+    let doc = |third: &str| {
+        format!(
+            "asyncapi: 2.6.0
+info: {{title: T, version: '1'}}
+servers:
+  hooks: {{url: 'https://example.com/hooks', protocol: https}}
+channels:
+  events:
+    subscribe:
+      message:
+        oneOf:
+          - {{name: a, headers: {{type: object, properties: {{X-Topic: {{const: created}}}}}}, payload: {{$ref: '#/components/schemas/E'}}}}
+          - {{name: b, headers: {{type: object, properties: {{x-topic: {{enum: [7]}}, X-Other: {{type: string}}}}}}, payload: {{$ref: '#/components/schemas/E'}}}}
+          - {third}
+          - {{name: d, payload: {{type: object, required: [kind], properties: {{kind: {{const: d}}}}}}, headers: {{type: object, properties: {{X-Topic: {{const: dee}}}}}}}}
+components:
+  schemas:
+    E: {{type: object, properties: {{id: {{type: string}}}}}}
+"
+        )
+    };
+    let rules = |text: &str| {
+        let (rules, issues) = endpoint_rules(&lower(text), None);
+        let ambiguous = issues
+            .iter()
+            .any(|i| i.kind == IssueKind::AmbiguousDispatch);
+        (rules, ambiguous)
+    };
+    let header = |name: &str, value: &str| Rule::Header {
+        name: name.into(),
+        value: value.into(),
+    };
+    let d = Rule::Equals {
+        path: vec!["kind".into()],
+        value: serde_json::json!("d"),
+    };
+
+    let (said, ambiguous) = rules(&doc(
+        "{name: c, x-asyncgen-dispatch: {header: X-Topic, equals: removed}, payload: {$ref: '#/components/schemas/E'}}",
+    ));
+    assert_eq!(
+        said,
+        [
+            header("X-Topic", "created"),
+            header("x-topic", "7"),
+            header("X-Topic", "removed"),
+            d.clone()
+        ]
+    );
+    assert!(!ambiguous);
+
+    // `c` fixes the header to `created` too: neither `a` nor `c` is told apart by it.
+    let (shared, ambiguous) = rules(&doc(
+        "{name: c, headers: {type: object, properties: {X-TOPIC: {const: created}}}, payload: {$ref: '#/components/schemas/E'}}",
+    ));
+    assert_eq!(
+        shared,
+        [Rule::Attempt, header("x-topic", "7"), Rule::Attempt, d]
+    );
+    assert!(ambiguous);
+}
+
+/// A provider whose signature preset names the event type in a header (`--verify github`:
+/// `X-GitHub-Event`) tells apart the messages its payloads cannot: each by that header equal
+/// to its `x-ballerina-event-type`, else its `name`, with a warning at what was read. Without
+/// the preset, or with one that names no such header, they stay ambiguous; a message its
+/// payload tells apart keeps its payload rule.
+#[test]
+fn a_presets_event_header_tells_apart_what_the_payloads_cannot() {
+    use asyncgen_ir::types::{IssueKind, Rule};
+    let text = "asyncapi: 2.6.0
+info: {title: T, version: '1'}
+channels:
+  events:
+    subscribe:
+      message:
+        oneOf:
+          - {name: push, payload: {$ref: '#/components/schemas/E'}}
+          - {name: Star event, x-ballerina-event-type: star, payload: {$ref: '#/components/schemas/E'}}
+          - {name: ping, payload: {type: object, required: [zen], properties: {zen: {type: string}}}}
+components:
+  schemas:
+    E: {type: object, properties: {id: {type: string}}}
+";
+    let api = lower(text);
+    let rules = |verify: Option<&str>| {
+        let (rules, issues) = endpoint_rules(&api, verify);
+        let kinds: Vec<(IssueKind, String)> = issues
+            .iter()
+            .map(|i| (i.kind, i.origin.pointer.clone()))
+            .collect();
+        (rules, kinds)
+    };
+    let github = |value: &str| Rule::Header {
+        name: "X-GitHub-Event".into(),
+        value: value.into(),
+    };
+    let ping = Rule::Present {
+        properties: vec!["zen".into()],
+    };
+
+    let (told, said) = rules(Some("github"));
+    assert_eq!(told, [github("push"), github("star"), ping.clone()]);
+    let preset: Vec<&str> = said
+        .iter()
+        .filter(|(k, _)| *k == IssueKind::PresetDispatch)
+        .map(|(_, p)| p.as_str())
+        .collect();
+    assert_eq!(preset.len(), 2, "{said:?}");
+    assert!(preset[0].ends_with("/name"), "{preset:?}");
+    assert!(preset[1].ends_with("/x-ballerina-event-type"), "{preset:?}");
+    assert!(!said.iter().any(|(k, _)| *k == IssueKind::AmbiguousDispatch));
+
+    for verify in [None, Some("stripe")] {
+        let (tried, said) = rules(verify);
+        assert_eq!(
+            tried,
+            [Rule::Attempt, Rule::Attempt, ping.clone()],
+            "{verify:?}"
+        );
+        assert!(said.iter().any(|(k, _)| *k == IssueKind::AmbiguousDispatch));
+        assert!(!said.iter().any(|(k, _)| *k == IssueKind::PresetDispatch));
+    }
+}
+
+/// The dispatch rules of the first endpoint's union of `api` (receiver asked for at `/`, with
+/// the signature preset `verify`), and the issues met.
+fn endpoint_rules(
+    api: &asyncgen_ir::Api,
+    verify: Option<&str>,
+) -> (
+    Vec<asyncgen_ir::types::Rule>,
+    Vec<asyncgen_ir::types::TypeIssue>,
+) {
+    let (space, views, issues) = asyncgen_ir::views::build_at(api, Some("/"), verify);
+    let asyncgen_ir::types::TypeKind::Union(u) = &space.get(views.endpoints[0].event).kind else {
+        panic!("a union")
+    };
+    (u.variants.iter().map(|v| v.rule.clone()).collect(), issues)
 }

@@ -21,7 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use asyncgen_runtime::receiver::{DecodeError, Endpoint, HandlerError, Receiver, Route, Verifier};
+use asyncgen_runtime::receiver::{
+    DecodeError, Endpoint, EventHeaders, HandlerError, Receiver, Route, Verifier,
+};
 use asyncgen_runtime::sender::{DeliveryPolicy, Sender, Signer};
 use asyncgen_runtime::{Scheme, Secret, Secrets, Security, SignatureEncoding, SignatureScheme};
 use tokio_util::sync::CancellationToken;
@@ -57,7 +59,7 @@ struct Recording {
 impl Endpoint for Recording {
     type Event = Event;
 
-    fn decode(&self, payload: &[u8]) -> Result<Event, DecodeError> {
+    fn decode(&self, payload: &[u8], _: &EventHeaders) -> Result<Event, DecodeError> {
         Ok(serde_json::from_slice(payload)?)
     }
 

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use asyncgen_runtime::queue::QueueOptions;
 use asyncgen_runtime::receiver::{
-    DecodeError, Dedupe, Endpoint, HandlerError, Receiver, ReceiverBuilder, RetryPolicy, Route,
-    Verifier,
+    DecodeError, Dedupe, Delivery, Endpoint, EventHeaders, HandlerError, Receiver, ReceiverBuilder,
+    RetryPolicy, Route, Verifier,
 };
 use asyncgen_runtime::sender::{DeliveryPolicy, Sender, Signer};
 use asyncgen_runtime::{Scheme, Secret, Secrets, Security, SignatureEncoding, SignatureScheme};
@@ -304,7 +304,7 @@ struct Held {
 impl Endpoint for Held {
     type Event = common::Event;
 
-    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+    fn decode(&self, payload: &[u8], _: &EventHeaders) -> Result<Self::Event, DecodeError> {
         Ok(serde_json::from_slice(payload)?)
     }
 
@@ -384,7 +384,7 @@ struct FirstFails {
 impl Endpoint for FirstFails {
     type Event = common::Event;
 
-    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+    fn decode(&self, payload: &[u8], _: &EventHeaders) -> Result<Self::Event, DecodeError> {
         Ok(serde_json::from_slice(payload)?)
     }
 
@@ -486,7 +486,7 @@ struct Gated {
 impl Endpoint for Gated {
     type Event = common::Event;
 
-    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError> {
+    fn decode(&self, payload: &[u8], _: &EventHeaders) -> Result<Self::Event, DecodeError> {
         Ok(serde_json::from_slice(payload)?)
     }
 
@@ -622,4 +622,100 @@ async fn load_10k_requests_50_connections() {
         let twice: Vec<_> = seen.iter().filter(|(_, n)| **n != 1).collect();
         assert!(twice.is_empty(), "handled more than once: {twice:?}");
     }
+}
+
+/// An event's id and the event-type header its decoder read.
+type Typed = (String, Option<String>);
+
+/// Records each event with the event-type header its decoder read.
+#[derive(Clone, Default)]
+struct ByHeader {
+    seen: Arc<std::sync::Mutex<Vec<Typed>>>,
+}
+
+impl Endpoint for ByHeader {
+    type Event = Typed;
+    const HEADERS: &'static [&'static str] = &["X-Event-Type"];
+
+    fn decode(&self, payload: &[u8], headers: &EventHeaders) -> Result<Self::Event, DecodeError> {
+        let event: common::Event = serde_json::from_slice(payload)?;
+        // Only the declared header is kept: others never reach a decoder.
+        assert_eq!(headers.get("x-other"), None);
+        Ok((event.id, headers.get("x-event-type").map(str::to_owned)))
+    }
+
+    async fn handle(&self, event: Self::Event) -> Result<(), HandlerError> {
+        self.seen.lock().unwrap().push(event);
+        Ok(())
+    }
+}
+
+/// A decoder that dispatches by a header sees that header in direct delivery, and in queued
+/// delivery after the event was stored and the receiver restarted; an event sent without it
+/// is decoded without it.
+#[tokio::test]
+async fn the_headers_a_decoder_reads_are_stored_with_the_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = ByHeader::default();
+    let build = |delivery: Delivery| {
+        Receiver::builder()
+            .route(Route::new(
+                "events",
+                "/events",
+                Verifier::insecure_no_verification(),
+                endpoint.clone(),
+            ))
+            .data_dir(dir.path())
+            .delivery(delivery)
+            .poll_interval(Duration::from_millis(10))
+            .build()
+            .unwrap()
+    };
+    let send = |url: String, id: &'static str, kind: Option<&'static str>| async move {
+        let mut request = client()
+            .post(format!("{url}/events"))
+            .header("X-Other", "ignored")
+            .body(format!(r#"{{"id":"{id}"}}"#));
+        if let Some(kind) = kind {
+            request = request.header("x-EVENT-type", kind);
+        }
+        request.send().await.unwrap().status()
+    };
+
+    let direct = Running::start(&build(Delivery::Direct)).await;
+    assert_eq!(
+        send(direct.url.clone(), "d1", Some("created")).await,
+        StatusCode::NO_CONTENT
+    );
+    direct.stop().await;
+
+    {
+        let receiver = build(Delivery::Queued);
+        let running = Running::routes_only(&receiver).await;
+        assert_eq!(
+            send(running.url.clone(), "q1", Some("deleted")).await,
+            StatusCode::ACCEPTED
+        );
+        assert_eq!(
+            send(running.url.clone(), "q2", None).await,
+            StatusCode::ACCEPTED
+        );
+        running.stop().await;
+    }
+    let running = Running::start(&build(Delivery::Queued)).await;
+    wait_until("both queued events handled", LIMIT, async || {
+        endpoint.seen.lock().unwrap().len() == 3
+    })
+    .await;
+    running.stop().await;
+    let mut seen = endpoint.seen.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("d1".to_owned(), Some("created".to_owned())),
+            ("q1".to_owned(), Some("deleted".to_owned())),
+            ("q2".to_owned(), None),
+        ]
+    );
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use asyncgen_runtime::queue::{
     DedupeEntry, EnqueueOutcome, EventQueue, NewEvent, QueueError, QueueOptions, RedbQueue,
 };
+use asyncgen_runtime::receiver::EventHeaders;
 use bytes::Bytes;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -19,6 +20,7 @@ fn event(id: &str) -> NewEvent {
     NewEvent {
         route: "events".into(),
         payload: Bytes::from(format!(r#"{{"id":"{id}"}}"#)),
+        headers: EventHeaders::new(),
         received_at: SystemTime::now(),
         dedupe: None,
     }
@@ -176,4 +178,74 @@ async fn the_work_signal_fires_when_events_become_due() {
         .unwrap();
     assert_eq!(queue.replay_all_dead_letters().await.unwrap(), 1);
     fired("a replay");
+}
+
+/// The headers a route's decoder reads (its event-type header) are stored with the event and
+/// come back with every lease, after a retry, in the dead letters, after a replay and after a
+/// reopen; an event stored without any comes back without any.
+#[tokio::test]
+async fn stored_headers_follow_the_event_until_its_ack() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.redb");
+    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
+    let typed = EventHeaders::new().with("X-Shopify-Topic", "orders/create");
+    let mut with = event("with");
+    with.headers = typed.clone();
+    queue.enqueue(with).await.unwrap();
+    queue.enqueue(event("without")).await.unwrap();
+    let leased = queue.lease(2, HOUR).await.unwrap();
+    let headers_of = |events: &[asyncgen_runtime::queue::LeasedEvent], id: &str| {
+        events
+            .iter()
+            .find(|e| e.payload == format!(r#"{{"id":"{id}"}}"#))
+            .map(|e| e.headers.clone())
+            .unwrap()
+    };
+    assert_eq!(headers_of(&leased, "with"), typed);
+    assert_eq!(
+        headers_of(&leased, "with").get("x-shopify-topic"),
+        Some("orders/create")
+    );
+    assert!(headers_of(&leased, "without").is_empty());
+
+    let with_lease = |events: &[asyncgen_runtime::queue::LeasedEvent]| {
+        events
+            .iter()
+            .find(|e| !e.headers.is_empty())
+            .unwrap()
+            .lease
+            .clone()
+    };
+    queue
+        .retry_at(with_lease(&leased), SystemTime::now(), "again".into())
+        .await
+        .unwrap();
+    let retried = queue.lease(2, HOUR).await.unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].headers, typed);
+    queue
+        .dead_letter(retried[0].lease.clone(), "gave up".into())
+        .await
+        .unwrap();
+    drop(retried);
+    drop(leased);
+    drop(queue);
+
+    let queue = RedbQueue::open(&path, QueueOptions::default()).unwrap();
+    let dead = queue.list_dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].headers, typed);
+    assert!(queue.replay_dead_letter(dead[0].id.clone()).await.unwrap());
+    let replayed = queue.lease(2, HOUR).await.unwrap();
+    let mine = replayed.iter().find(|e| !e.headers.is_empty()).unwrap();
+    assert_eq!(mine.headers, typed);
+    queue.ack(mine.lease.clone()).await.unwrap();
+    drop(queue);
+
+    // Acked: its headers went with it, and a later event reusing no id sees none.
+    let db = redb::Database::open(&path).unwrap();
+    let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
+    let table: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("headers");
+    let stored = txn.open_table(table).unwrap();
+    assert_eq!(redb::ReadableTableMetadata::len(&stored).unwrap(), 0);
 }

@@ -66,6 +66,9 @@ pub struct Preset {
     pub form: bool,
     /// The provider's documented timeout and retry schedule, where it publishes one.
     pub delivery: Option<PresetDelivery>,
+    /// The request header in which the provider names the event type, for providers that send
+    /// one payload shape for several events (`X-GitHub-Event: push`).
+    pub event_header: Option<&'static str>,
 }
 
 const fn secs(source: TimestampSource<'static>, tolerance_secs: u64) -> Option<PresetTimestamp> {
@@ -103,6 +106,7 @@ const fn base(name: &'static str, provider: &'static str, source: &'static str) 
         handshake: None,
         form: false,
         delivery: None,
+        event_header: None,
     }
 }
 
@@ -114,6 +118,8 @@ pub const PRESETS: &[Preset] = &[
         header: Some("X-Hub-Signature-256"),
         prefix: Some("sha256="),
         event_id: Some(EventId::Header("X-GitHub-Delivery")),
+        // https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
+        event_header: Some("X-GitHub-Event"),
         // "respond with a 2XX response within 10 seconds"; failed deliveries are not retried.
         delivery: Some(PresetDelivery {
             timeout_secs: 10,
@@ -160,6 +166,8 @@ pub const PRESETS: &[Preset] = &[
         header: Some("X-Shopify-Hmac-Sha256"),
         encoding: E::Base64,
         event_id: Some(EventId::Header("X-Shopify-Webhook-Id")),
+        // https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook-to-ensure-its-coming-from-shopify
+        event_header: Some("X-Shopify-Topic"),
         ..base(
             "shopify",
             "Shopify",
@@ -285,6 +293,8 @@ pub const PRESETS: &[Preset] = &[
         header: Some("Linear-Signature"),
         timestamp: millis(Field("/webhookTimestamp"), 60),
         event_id: Some(EventId::Header("Linear-Delivery")),
+        // "Linear-Event: the type of entity that triggered the webhook (Issue, Comment, ...)".
+        event_header: Some("Linear-Event"),
         ..base(
             "linear",
             "Linear",

@@ -120,6 +120,10 @@ codes! {
     /// (`x-ballerina-event-identifier` and `x-ballerina-event-type`), or named by them in a way
     /// that is not followed.
     VendorDispatch = "vendor-dispatch", Warning;
+    /// Messages a payload cannot tell apart, recognised by the event-type header of their
+    /// endpoint's signature preset (`X-GitHub-Event`) equal to the event type the document
+    /// gives them.
+    PresetDispatch = "preset-dispatch", Warning;
     /// Operations arriving at one webhook endpoint that require different security: one
     /// receiver cannot verify them differently.
     ConflictingSecurity = "conflicting-security", Error;

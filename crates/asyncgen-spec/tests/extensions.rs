@@ -786,7 +786,100 @@ fn dispatch_with_neither_form() {
         "/components/messages/M/x-asyncgen-dispatch",
         17,
     );
-    assert_mentions(&d, &["either `present`", "`path` with `equals`"]);
+    assert_mentions(
+        &d,
+        &[
+            "`present`",
+            "`path` with `equals`",
+            "`header` with `equals`",
+        ],
+    );
+}
+
+/// The header form: `header` with `equals`, alone; a name that is no HTTP header name, a
+/// header without `equals` or combined with `path` or `present` is refused where it is written.
+#[test]
+fn dispatch_by_header() {
+    expect_clean(&format!(
+        "{DISPATCH_HEAD}      x-asyncgen-dispatch:\n        header: X-GitHub-Event\n        equals: push\n"
+    ));
+    let bad = |rule: &str, pointer: &str, line: u32, says: &str| {
+        let d = expect_one(
+            &format!("{DISPATCH_HEAD}      x-asyncgen-dispatch:\n{rule}"),
+            "invalid-extension",
+            &format!("/components/messages/M/x-asyncgen-dispatch/{pointer}"),
+            line,
+        );
+        assert_mentions(&d, &[says]);
+    };
+    bad(
+        "        header: X-GitHub-Event\n",
+        "header",
+        18,
+        "`header` needs `equals`",
+    );
+    bad(
+        "        header: X GitHub Event\n        equals: push\n",
+        "header",
+        18,
+        "not an HTTP header name",
+    );
+    bad(
+        "        path: /payload/event\n        header: X-Topic\n        equals: CallProcessed\n",
+        "header",
+        19,
+        "cannot be combined with `path`",
+    );
+    bad(
+        "        present: [payload]\n        header: X-Topic\n",
+        "header",
+        19,
+        "cannot be combined with `present`",
+    );
+    bad(
+        "        equals: push\n",
+        "equals",
+        18,
+        "needs `path` or `header`",
+    );
+}
+
+/// Two messages naming the same header value (whatever the header name's case) could never be
+/// told apart; a header rule and a payload rule never collide.
+#[test]
+fn dispatch_header_rules_must_differ() {
+    let ds = load(
+        "components:
+  messages:
+    A:
+      payload: {type: object}
+      x-asyncgen-dispatch: {header: X-Topic, equals: push}
+    B:
+      payload: {type: object}
+      x-asyncgen-dispatch: {header: x-topic, equals: push}
+    C:
+      payload: {type: object}
+      x-asyncgen-dispatch: {path: /x-topic, equals: push}
+",
+    );
+    let got = code_pointer_line(&ds);
+    assert_eq!(
+        got,
+        [
+            (
+                "invalid-extension",
+                "/components/messages/A/x-asyncgen-dispatch/equals",
+                Some(7)
+            ),
+            (
+                "invalid-extension",
+                "/components/messages/B/x-asyncgen-dispatch/equals",
+                Some(10)
+            ),
+        ],
+        "{}",
+        show(&ds)
+    );
 }
 
 #[test]

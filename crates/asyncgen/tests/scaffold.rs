@@ -453,9 +453,6 @@ fn a_receiver_scaffolded_from_presets_verifies_each_provider() {
 /// secret read from the variable its README names, and a forgery refused.
 #[test]
 fn a_document_without_servers_or_security_scaffolds_a_verified_receiver() {
-    use asyncgen_generated_tests::regression_signature_presets::receiver as presets;
-    use asyncgen_runtime::sender::Signer;
-
     const SPEC: &str = "tests/fixtures/regressions/no-servers-webhook/asyncapi.yml";
     let (keep, binary) = scaffold_and_build_with(
         "receiver",
@@ -468,11 +465,7 @@ fn a_document_without_servers_or_security_scaffolds_a_verified_receiver() {
     assert!(readme.contains("SHOPIFY_SIGNATURE"), "{readme}");
 
     let secret = "storefront-secret";
-    let signer = Signer::new(
-        presets::SHOPIFY_SECURITY.expect("shopify"),
-        Some(Secret::new(secret).expect("secret")),
-    )
-    .expect("signer");
+    let signer = shopify_signer(secret);
     let running = Running::start(&binary, &[("SHOPIFY_SIGNATURE", secret)]);
     let base = running.url.trim_end_matches('/').to_owned();
     let rt = runtime();
@@ -511,13 +504,9 @@ fn a_document_without_servers_or_security_scaffolds_a_verified_receiver() {
     let mut forged = signer.sign(example.as_bytes()).expect("signs");
     forged.body = example.replace("199.00", "0.01").into_bytes().into();
     assert_eq!(post("/", &forged), 401);
-    let unsigned = Signer::new(
-        presets::SHOPIFY_SECURITY.expect("shopify"),
-        Some(Secret::new("another").expect("secret")),
-    )
-    .expect("signer")
-    .sign(example.as_bytes())
-    .expect("signs");
+    let unsigned = shopify_signer("another")
+        .sign(example.as_bytes())
+        .expect("signs");
     assert_eq!(post("/", &unsigned), 401);
     assert!(
         running
@@ -526,6 +515,78 @@ fn a_document_without_servers_or_security_scaffolds_a_verified_receiver() {
             .is_err(),
         "a refused event reached the handler"
     );
+}
+
+/// The issue's whole case in one command (`scaffold receiver DOC --verify shopify`): a
+/// document without servers or security, whose events share one payload and are told apart by
+/// the `X-Shopify-Topic` header, becomes a verified receiver that dispatches each signed event
+/// by that header (through its queue, which stores the header with the event): two topics of
+/// one payload print as two messages, an unknown topic as an unknown event, and a forged topic
+/// (the signature covers only the body) still reaches a handler only as what it claims.
+#[test]
+fn a_receiver_scaffolded_for_header_dispatch_tells_events_apart_by_their_topic() {
+    use asyncgen_runtime::sender::Signer;
+
+    const SPEC: &str = "tests/fixtures/regressions/header-dispatch-shared-payload-v3/asyncapi.yml";
+    let (_keep, binary) =
+        scaffold_and_build_with("receiver", SPEC, "topic-receiver", &["--verify", "shopify"]);
+    let secret = "topic-secret";
+    let signer = shopify_signer(secret);
+    let running = Running::start(&binary, &[("SHOPIFY_SIGNATURE", secret)]);
+    let url = running.url.clone();
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let post = |topic: Option<&str>, body: &str, key: &Signer| {
+        let signed = key.sign(body.as_bytes()).expect("signs");
+        rt.block_on(async {
+            let mut request = client
+                .post(&url)
+                .headers(signed.headers.clone())
+                .body(signed.body.clone());
+            if let Some(topic) = topic {
+                request = request.header("X-Shopify-Topic", topic);
+            }
+            request
+                .send()
+                .await
+                .expect("the receiver answers")
+                .status()
+                .as_u16()
+        })
+    };
+    let order = r#"{"id":820982911946154500,"total_price":"409.94"}"#;
+    let payload: Value = serde_json::from_str(order).expect("JSON");
+    for (topic, message) in [
+        (Some("orders/create"), Value::from("orders/create")),
+        (Some("orders/updated"), Value::from("orders/updated")),
+        (Some("orders/delete"), Value::from("orders/delete")),
+        (Some("orders/paid"), Value::Null),
+        (None, Value::Null),
+    ] {
+        assert_eq!(post(topic, order, &signer), 202, "{topic:?}");
+        let line = running.next_event();
+        assert_eq!(line["message"], message, "{topic:?}: {line}");
+        assert_eq!(line["payload"], payload, "{topic:?}: {line}");
+    }
+    let stranger = shopify_signer("another");
+    assert_eq!(post(Some("orders/create"), order, &stranger), 401);
+    assert!(
+        running
+            .lines
+            .recv_timeout(Duration::from_millis(500))
+            .is_err(),
+        "a refused event reached the handler"
+    );
+}
+
+/// A signer of Shopify's scheme with `secret`.
+fn shopify_signer(secret: &str) -> asyncgen_runtime::sender::Signer {
+    use asyncgen_generated_tests::regression_signature_presets::receiver as presets;
+    asyncgen_runtime::sender::Signer::new(
+        presets::SHOPIFY_SECURITY.expect("shopify"),
+        Some(Secret::new(secret).expect("secret")),
+    )
+    .expect("signer")
 }
 
 #[test]

@@ -29,10 +29,10 @@ pub fn tests(
                 continue;
             };
             let name = message.name.clone().unwrap_or_else(|| key.clone());
-            for (i, payload) in message
+            for (i, (payload, headers)) in message
                 .examples
                 .iter()
-                .filter_map(|x| x.payload.as_ref())
+                .filter_map(|x| Some((x.payload.as_ref()?, x.headers.as_ref())))
                 .enumerate()
             {
                 let test = super::unique(&mut names, format!("{}_{i}", snake(&name)));
@@ -43,7 +43,8 @@ pub fn tests(
                 let doc = why.map(|why| quote!(#[doc = #why]));
                 let test = format_ident!("{}", test);
                 let payload = payload.to_string();
-                examples.push(quote!(#doc #test: #reaches = #payload));
+                let headers = headers.map_or_else(|| "{}".to_owned(), ToString::to_string);
+                examples.push(quote!(#doc #test: #reaches = #payload, #headers));
             }
         }
         if examples.is_empty() {

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asyncgen_runtime::receiver::{Delivery, HandlerError, Verifier};
+use asyncgen_runtime::sender::{HeaderMap, HeaderName, HeaderValue};
 use common::{Running, keys};
 
 /// The message each handler call was for, in order (`None`: `unknown`).
@@ -42,15 +43,31 @@ impl Recorder {
     }
 }
 
+/// The string-valued headers of an example (none when it gives no object): the event-type header of
+/// providers that name events there goes with the example, as the provider would send it.
+fn example_headers(json: &str) -> HeaderMap {
+    let headers: serde_json::Value = serde_json::from_str(json).expect("the headers are JSON");
+    headers
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, value)| {
+            let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
+            let value = HeaderValue::from_str(value.as_str()?).ok()?;
+            Some((name, value))
+        })
+        .collect()
+}
+
 /// For one endpoint (`$endpoint`, a module of its own) of document `$doc`: a handler that
 /// records, for each call, the message of the method called (every method but `fallback` is
 /// left to its default, which hands the method's own variant to `fallback`), and a test per
-/// `$test: $message = $payload` example, `$message` being the message it must reach (another
-/// than its own only where `build.rs` says why).
+/// `$test: $message = $payload, $headers` example, `$message` being the message it must reach
+/// (another than its own only where `build.rs` says why).
 macro_rules! endpoint_examples {
     ($endpoint:ident: $doc:ident, $handler:ident, $route:ident, $sender:ident, $event:ident,
      $path:ident, $security:ident;
-     $( $(#[doc = $why:literal])? $test:ident: $message:literal = $payload:literal ),* $(,)?) => {
+     $( $(#[doc = $why:literal])? $test:ident: $message:literal = $payload:literal, $headers:literal ),* $(,)?) => {
         #[allow(non_snake_case)]
         mod $endpoint {
             use super::*;
@@ -65,9 +82,10 @@ macro_rules! endpoint_examples {
                 }
             }
 
-            async fn deliver(message: &'static str, payload: &str) {
+            async fn deliver(message: &'static str, payload: &str, headers: &str) {
                 let example: serde_json::Value =
                     serde_json::from_str(payload).expect("the example is JSON");
+                let headers = example_headers(headers);
                 for delivery in [Delivery::Queued, Delivery::Direct] {
                     let (signing, verifying) = keys(receiver::$security);
                     let verifier = match receiver::$security {
@@ -86,7 +104,7 @@ macro_rules! endpoint_examples {
                     )
                     .expect("a sender for the endpoint's scheme");
                     let delivered = sender
-                        .send(&types::$event::Unknown(example.clone()))
+                        .send_with_headers(&types::$event::Unknown(example.clone()), &headers)
                         .await
                         .unwrap_or_else(|e| panic!("{message} ({delivery:?}): {e}"));
                     assert!(
@@ -110,7 +128,7 @@ macro_rules! endpoint_examples {
                 $(#[doc = $why])?
                 #[tokio::test]
                 async fn $test() {
-                    deliver($message, $payload).await;
+                    deliver($message, $payload, $headers).await;
                 }
             )*
         }

@@ -564,3 +564,81 @@ async fn an_undeclared_endpoint_starts_only_when_the_application_opts_out() {
     assert!((200..300).contains(&status), "opted out: {status}");
     assert_eq!(handler.seen(), [Some(message)]);
 }
+
+/// The typed sender of an endpoint whose messages share one payload names each by its header
+/// (`X-Shopify-Topic`), per method and through the endpoint-wide `send`, and the receiver, in
+/// queued delivery (which stores the header with the event), hands each to its own method.
+#[tokio::test]
+async fn events_sharing_a_payload_reach_their_methods_by_their_topic_header() {
+    use asyncgen_generated_tests::regression_header_dispatch_shared_payload_v3 as topics;
+    use asyncgen_runtime::receiver::Verifier;
+
+    #[derive(Clone, Default)]
+    struct Topics(Arc<Mutex<Vec<(&'static str, i64)>>>);
+    impl topics::receiver::WebhookHandler for Topics {
+        fn fallback(
+            &self,
+            event: topics::types::WebhookEvent,
+        ) -> impl std::future::Future<Output = Result<(), HandlerError>> + Send {
+            let id = match &event {
+                topics::types::WebhookEvent::OrdersCreate(o)
+                | topics::types::WebhookEvent::OrdersUpdated(o)
+                | topics::types::WebhookEvent::OrdersDelete(o) => o.id,
+                _ => -1,
+            };
+            self.0
+                .lock()
+                .expect("lock")
+                .push((event.message_name().unwrap_or("unknown"), id));
+            std::future::ready(Ok(()))
+        }
+    }
+
+    let handler = Topics::default();
+    let route = topics::receiver::WebhookRoute::new(handler.clone()).route_at(
+        topics::receiver::WEBHOOK_PATH,
+        Verifier::insecure_no_verification(),
+    );
+    let server = Running::start(route, Delivery::Queued).await;
+    let sender = topics::sender::WebhookSender::with_policy(
+        &server.url(topics::receiver::WEBHOOK_PATH),
+        None,
+        fast(),
+    )
+    .expect("sender");
+    let order = |id: i64| topics::types::Order {
+        id,
+        email: None,
+        total_price: None,
+    };
+    sender.send_orders_updated(&order(1)).await.expect("sent");
+    sender.send_orders_delete(&order(2)).await.expect("sent");
+    sender
+        .send(&topics::types::WebhookEvent::OrdersCreate(order(3)))
+        .await
+        .expect("sent");
+    sender
+        .send(&topics::types::WebhookEvent::Unknown(
+            serde_json::json!({"id": 4}),
+        ))
+        .await
+        .expect("sent");
+    for _ in 0..3000 {
+        if handler.0.lock().expect("lock").len() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.stop().await;
+    let mut seen = handler.0.lock().expect("lock").clone();
+    seen.sort_by_key(|(_, id)| *id);
+    assert_eq!(
+        seen,
+        [
+            ("unknown", -1),
+            ("orders/updated", 1),
+            ("orders/delete", 2),
+            ("orders/create", 3),
+        ]
+    );
+}

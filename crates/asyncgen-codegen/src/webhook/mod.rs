@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use asyncgen_ir::Api;
-use asyncgen_ir::types::{TypeKind, TypeRef, TypeSpace, field_name, type_name};
+use asyncgen_ir::types::{Rule, TypeKind, TypeRef, TypeSpace, field_name, type_name};
 use asyncgen_ir::views::{EndpointView, Views};
 use asyncgen_ir::webhook::{Endpoint, SecurityKind, WebhookSecurity};
 use asyncgen_spec::extensions::{
@@ -41,6 +41,8 @@ pub struct MessageNames {
     pub key: String,
     /// The variant's payload type: generators take it from here, never by position.
     pub ty: TypeRef,
+    /// The request header (name, value) that tells this message apart, when one does.
+    pub header: Option<(String, String)>,
 }
 
 impl<'a> Names<'a> {
@@ -84,12 +86,17 @@ impl<'a> Names<'a> {
                             .get(&key)
                             .and_then(|m| m.name.clone())
                             .unwrap_or_else(|| key.clone());
+                        let header = match &v.rule {
+                            Rule::Header { name, value } => Some((name.clone(), value.clone())),
+                            Rule::Equals { .. } | Rule::Present { .. } | Rule::Attempt => None,
+                        };
                         MessageNames {
                             variant: ident(&v.name),
                             method,
                             name,
                             key,
                             ty: v.ty.clone(),
+                            header,
                         }
                     })
                     .collect();
@@ -101,6 +108,18 @@ impl<'a> Names<'a> {
                 })
             })
             .collect()
+    }
+
+    /// The request headers dispatch reads, each once (in lower case), in message order.
+    pub fn dispatch_headers(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for (name, _) in self.messages.iter().filter_map(|m| m.header.as_ref()) {
+            let name = name.to_ascii_lowercase();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
     }
 
     /// A type named after the endpoint: `WebhookHandler`, `ConsumerSender`.

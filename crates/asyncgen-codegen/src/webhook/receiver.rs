@@ -61,6 +61,26 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
             }
         }
     });
+    let decode_error = quote!(::asyncgen_runtime::receiver::DecodeError);
+    let dispatch_headers = n.dispatch_headers();
+    // Only endpoints whose messages differ by a header keep (and queue) any header.
+    let decode = if dispatch_headers.is_empty() {
+        quote! {
+            fn decode(&self, payload: &[u8], _headers: &::asyncgen_runtime::receiver::EventHeaders) -> ::std::result::Result<Self::Event, #decode_error> {
+                let value: ::serde_json::Value = ::serde_json::from_slice(payload)?;
+                ::std::result::Result::Ok(types::#event::from_value(value)?)
+            }
+        }
+    } else {
+        quote! {
+            const HEADERS: &'static [&'static str] = &[#( #dispatch_headers ),*];
+
+            fn decode(&self, payload: &[u8], headers: &::asyncgen_runtime::receiver::EventHeaders) -> ::std::result::Result<Self::Event, #decode_error> {
+                let value: ::serde_json::Value = ::serde_json::from_slice(payload)?;
+                ::std::result::Result::Ok(types::#event::from_parts(value, &headers.pairs())?)
+            }
+        }
+    };
     let arms = n.messages.iter().map(|m| {
         let (method, variant) = (format_ident!("{}", m.method), &m.variant);
         quote!(types::#event::#variant(event) => handler.#method(event).await,)
@@ -175,10 +195,7 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
         impl<H: #handler> ::asyncgen_runtime::receiver::Endpoint for #route_type<H> {
             type Event = types::#event;
 
-            fn decode(&self, payload: &[u8]) -> ::std::result::Result<Self::Event, ::asyncgen_runtime::receiver::DecodeError> {
-                let value: ::serde_json::Value = ::serde_json::from_slice(payload)?;
-                ::std::result::Result::Ok(types::#event::from_value(value)?)
-            }
+            #decode
 
             fn handle(&self, event: Self::Event) -> impl ::std::future::Future<Output = #result> + ::std::marker::Send {
                 let handler = ::std::sync::Arc::clone(&self.handler);

@@ -62,14 +62,46 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
     let methods = n.messages.iter().map(|m| {
         let method = format_ident!("send_{}", m.method);
         let ty = type_path(space, &paths, &m.ty);
-        let doc = format!(" Posts a `{}` event.", m.name);
-        quote! {
-            #[doc = #doc]
-            pub async fn #method(&self, event: &#ty) -> #sent {
-                self.sender.send_json(event).await
+        match &m.header {
+            Some((name, value)) => {
+                let doc = format!(
+                    " Posts a `{}` event, named by its `{name}: {value}` header.",
+                    m.name
+                );
+                quote! {
+                    #[doc = #doc]
+                    pub async fn #method(&self, event: &#ty) -> #sent {
+                        self.sender.send_json_with_header(event, #name, #value).await
+                    }
+                }
+            }
+            None => {
+                let doc = format!(" Posts a `{}` event.", m.name);
+                quote! {
+                    #[doc = #doc]
+                    pub async fn #method(&self, event: &#ty) -> #sent {
+                        self.sender.send_json(event).await
+                    }
+                }
             }
         }
     });
+    // Where a header names the event, the endpoint-wide `send` posts each variant through its
+    // own method, so the header goes with it.
+    let send_any = if n.messages.iter().any(|m| m.header.is_some()) {
+        let arms = n.messages.iter().map(|m| {
+            let (variant, method) = (&m.variant, format_ident!("send_{}", m.method));
+            quote!(types::#event::#variant(event) => self.#method(event).await,)
+        });
+        quote! {
+            match event {
+                #( #arms )*
+                types::#event::Unknown(value) => self.sender.send_json(value).await,
+            }
+        }
+    } else {
+        quote!(self.sender.send_json(event).await)
+    };
     let secret_doc = match &e.security {
         Some(s) => format!(
             " `secret` is the provider's secret for scheme `{}`; `None` is an error unless the scheme is optional.",
@@ -140,7 +172,13 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
 
             /// Posts any event of the endpoint, an unknown one included (as its raw JSON).
             pub async fn send(&self, event: &types::#event) -> #sent {
-                self.sender.send_json(event).await
+                #send_any
+            }
+
+            /// Posts any event with `extra` headers (a delivery id, or the event-type header of an
+            /// event sent as raw JSON).
+            pub async fn send_with_headers(&self, event: &types::#event, extra: &::asyncgen_runtime::sender::HeaderMap) -> #sent {
+                self.sender.send_json_with_headers(event, extra).await
             }
 
             #( #methods )*

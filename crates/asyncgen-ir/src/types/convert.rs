@@ -34,6 +34,9 @@ pub enum IssueKind {
     /// (`x-ballerina-event-identifier` with `x-ballerina-event-type`), or that they name a
     /// dispatch this generator cannot follow.
     VendorDispatch,
+    /// Messages recognised by the event-type header of their endpoint's signature preset,
+    /// equal to the event type the document gives them.
+    PresetDispatch,
 }
 
 /// Builds a type space: every schema and message of a document, the unions of its operations,
@@ -52,6 +55,8 @@ pub struct Builder<'a> {
     /// Canonical JSON of an inline schema → the type made for it.
     pub(super) structural: HashMap<String, TypeId>,
     pub(super) issues: Vec<TypeIssue>,
+    /// Message key → the event-type header of the signature preset where it arrives.
+    pub(super) event_headers: HashMap<String, &'static str>,
 }
 
 pub(super) fn docs(schema: &Value) -> Docs {
@@ -136,7 +141,14 @@ pub(super) fn single_value(schema: &Value) -> Option<&Value> {
 impl<'a> Builder<'a> {
     /// Converts the schemas and messages of `api` and builds its operations' unions.
     pub fn new(api: &'a Api) -> Self {
+        Self::with_event_headers(api, HashMap::new())
+    }
+
+    /// As [`Builder::new`], knowing for each message key the header in which the provider where
+    /// it arrives names the event type ([`crate::webhook::Endpoint::event_header`]).
+    pub fn with_event_headers(api: &'a Api, event_headers: HashMap<String, &'static str>) -> Self {
         let mut b = Builder::empty(api);
+        b.event_headers = event_headers;
         b.name_entries();
         let keys: Vec<SchemaRef> = api.schemas.iter().map(|(k, _)| k.clone()).collect();
         for key in &keys {
@@ -163,6 +175,7 @@ impl<'a> Builder<'a> {
             taken: HashMap::new(),
             structural: HashMap::new(),
             issues: Vec::new(),
+            event_headers: HashMap::new(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use asyncgen_spec::extensions::Dispatch;
+use asyncgen_spec::extensions::{Dispatch, DispatchRule, is_header_name};
 
 use super::convert::{Builder, IssueKind, TypeIssue, is_object_like, single_value};
 use super::model::*;
@@ -215,13 +215,66 @@ impl<'a> Builder<'a> {
         (rules, tried > 1)
     }
 
+    /// Per message, a header its `headers` schema fixes to one value (`const`, or a one-value
+    /// `enum`) that no other message fixes to the same value: the event-type header of
+    /// providers whose messages share one payload (`X-GitHub-Event`, `X-Shopify-Topic`).
+    /// Used for the messages their payloads cannot tell apart.
+    pub(super) fn header_rules(&self, keys: &[String]) -> Vec<Option<Rule>> {
+        let fixed: Vec<Vec<(String, String)>> = keys
+            .iter()
+            .map(|k| {
+                let Some(schema) = self
+                    .api
+                    .messages
+                    .get(k)
+                    .and_then(|m| m.headers.as_ref())
+                    .and_then(|h| self.store.get(h))
+                    .map(|e| e.schema.clone())
+                else {
+                    return Vec::new();
+                };
+                let view = self.merged_view(&schema);
+                let Some(props) = view.get("properties").and_then(Value::as_object) else {
+                    return Vec::new();
+                };
+                props
+                    .iter()
+                    .filter_map(|(name, p)| {
+                        let value = single_value(&self.merged_view(p))?.clone();
+                        let text = match value {
+                            Value::String(s) => s,
+                            Value::Number(_) | Value::Bool(_) => value.to_string(),
+                            _ => return None,
+                        };
+                        Some((name.clone(), text))
+                    })
+                    .collect()
+            })
+            .collect();
+        (0..keys.len())
+            .map(|i| {
+                fixed[i]
+                    .iter()
+                    .find(|(name, value)| {
+                        (0..keys.len()).filter(|j| *j != i).all(|j| {
+                            !fixed[j]
+                                .iter()
+                                .any(|(n, v)| n.eq_ignore_ascii_case(name) && v == value)
+                        })
+                    })
+                    .map(|(name, value)| Rule::Header {
+                        name: name.clone(),
+                        value: value.clone(),
+                    })
+            })
+            .collect()
+    }
+
     /// The rule Ballerina's webhook extensions give a message: the document's
     /// `x-ballerina-event-identifier` says where the event type is (`{type: body, path:
     /// "event.type"}`, dot-separated, or `{type: header, name: ...}`), each message's
     /// `x-ballerina-event-type` its value. Published documents (Slack's, Shopify's) name their
-    /// events only this way. Followed with a warning, never silently; a header identifier is
-    /// reported and not followed (dispatch reads bodies only), so the messages are told apart
-    /// as if it were absent.
+    /// events only this way. Followed with a warning, never silently.
     pub(super) fn vendor_rule(&self, message: &str) -> (Option<Rule>, Option<TypeIssue>) {
         let Some(m) = self.api.messages.get(message) else {
             return (None, None);
@@ -246,8 +299,25 @@ impl<'a> Builder<'a> {
             origin: origin.clone(),
             related: Vec::new(),
         };
-        match (kind, path) {
-            (Some("body"), Some(path)) if !path.is_empty() => {
+        let name = identifier
+            .and_then(|i| i.get("name"))
+            .and_then(Value::as_str);
+        match (kind, path, name) {
+            (Some("header"), _, Some(name)) if is_header_name(name) => {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let issue = issue(format!(
+                    "message `{message}` is recognised by its `{name}` header, {value}, as `{VENDOR_IDENTIFIER}` and `{VENDOR_EVENT_TYPE}` say"
+                ));
+                let rule = Rule::Header {
+                    name: name.to_owned(),
+                    value: text,
+                };
+                (Some(rule), Some(issue))
+            }
+            (Some("body"), Some(path), _) if !path.is_empty() => {
                 let path: Vec<String> = path.split('.').map(str::to_owned).collect();
                 let issue = issue(format!(
                     "message `{message}` is recognised by {value} at `/{}` in its payload, as `{VENDOR_IDENTIFIER}` and `{VENDOR_EVENT_TYPE}` say",
@@ -262,7 +332,7 @@ impl<'a> Builder<'a> {
             _ => (
                 None,
                 Some(issue(format!(
-                    "message `{message}` names its event type {value} in `{VENDOR_EVENT_TYPE}`, but `{VENDOR_IDENTIFIER}` gives no body path to find it (a header, or nothing): it is not followed, and the message is told apart by its schema"
+                    "message `{message}` names its event type {value} in `{VENDOR_EVENT_TYPE}`, but `{VENDOR_IDENTIFIER}` says neither where in the body (`{{type: body, path: ...}}`) nor in which header (`{{type: header, name: ...}}`) to find it: it is not followed, and the message is told apart by its schema"
                 ))),
             ),
         }
@@ -272,13 +342,19 @@ impl<'a> Builder<'a> {
     pub(super) fn explicit_rule(&self, message: &str) -> Option<Rule> {
         let message = self.api.messages.get(message)?;
         // The spec crate's reader: validation has already refused a rule that is neither.
-        let rule = extension::<Dispatch>(&message.extensions)?;
-        if let Some(properties) = rule.present {
-            return Some(Rule::Present { properties });
-        }
-        Some(Rule::Equals {
-            path: rule.path?.tokens().map(|t| t.into_owned()).collect(),
-            value: rule.equals?.to_value(),
+        let dispatch = extension::<Dispatch>(&message.extensions)?;
+        Some(match dispatch.rule()? {
+            DispatchRule::Present(properties) => Rule::Present {
+                properties: properties.to_vec(),
+            },
+            DispatchRule::Equals { path, value } => Rule::Equals {
+                path: path.tokens().map(|t| t.into_owned()).collect(),
+                value: value.to_value(),
+            },
+            DispatchRule::Header { name, value } => Rule::Header {
+                name: name.to_owned(),
+                value: value.as_text(),
+            },
         })
     }
 }

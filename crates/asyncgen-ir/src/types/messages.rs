@@ -30,6 +30,10 @@ impl<'a> Builder<'a> {
 
     /// A union over the messages `keys` (each variant carrying its message key), dispatched by
     /// derived or explicit rules, with a catch-all for anything else; named after `name`.
+    /// Messages that nothing else tells apart, arriving where the provider of the signature
+    /// preset names the event type in a header ([`Builder::with_event_headers`]), are
+    /// recognised by that header equal to the event type the document gives them
+    /// (`x-ballerina-event-type`, else the message's `name`), each with a warning.
     pub fn message_union(
         &mut self,
         name: &str,
@@ -67,7 +71,28 @@ impl<'a> Builder<'a> {
                 self.issues.push(issue);
             }
         }
-        let (rules, fallback) = self.derive_rules(&refs, &explicit);
+        let (mut rules, _) = self.derive_rules(&refs, &explicit);
+        // Messages their payloads cannot tell apart may still differ by a header.
+        for (rule, header) in rules.iter_mut().zip(self.header_rules(keys)) {
+            if *rule == Rule::Attempt
+                && let Some(header) = header
+            {
+                *rule = header;
+            }
+        }
+        let tried = |rules: &[Rule]| rules.iter().filter(|r| **r == Rule::Attempt).count();
+        // One header for all of them: messages of several providers are not told apart by one.
+        let mut headers = keys.iter().map(|k| self.event_headers.get(k).copied());
+        let event_header = headers
+            .next()
+            .flatten()
+            .filter(|h| headers.all(|o| o == Some(*h)));
+        if let Some(header) = event_header
+            && tried(&rules) > 1
+        {
+            self.preset_rules(keys, &mut rules, header);
+        }
+        let fallback = tried(&rules) > 1;
         if fallback {
             self.issues.push(TypeIssue {
                 kind: IssueKind::AmbiguousDispatch,
@@ -117,6 +142,54 @@ impl<'a> Builder<'a> {
             open: true,
         });
         id
+    }
+
+    /// Gives each message still tried in order the rule "`header` equals its event type", and
+    /// says so where the event type is written.
+    fn preset_rules(&mut self, keys: &[String], rules: &mut [Rule], header: &str) {
+        for (key, rule) in keys.iter().zip(rules.iter_mut()) {
+            let Some(m) = self.api.messages.get(key) else {
+                continue;
+            };
+            if *rule != Rule::Attempt {
+                continue;
+            }
+            let vendor = m
+                .extensions
+                .get("x-ballerina-event-type")
+                .and_then(Value::as_str);
+            let (value, source, pointer) = match (vendor, &m.name) {
+                (Some(v), _) => (
+                    v,
+                    "`x-ballerina-event-type`",
+                    format!("{}/x-ballerina-event-type", m.origin.pointer),
+                ),
+                (None, Some(n)) => (
+                    n.as_str(),
+                    "its `name`",
+                    format!("{}/name", m.origin.pointer),
+                ),
+                (None, None) => continue,
+            };
+            *rule = Rule::Header {
+                name: header.to_owned(),
+                value: value.to_owned(),
+            };
+            let issue = TypeIssue {
+                kind: IssueKind::PresetDispatch,
+                message: format!(
+                    "message `{key}` is recognised by its `{header}` header equal to `{value}` ({source}): its payload cannot tell it apart, and the provider of the signature preset names the event type in that header"
+                ),
+                origin: Origin {
+                    pointer,
+                    ..m.origin.clone()
+                },
+                related: Vec::new(),
+            };
+            if !self.issues.contains(&issue) {
+                self.issues.push(issue);
+            }
+        }
     }
 
     pub(super) fn operations(&mut self) {

@@ -186,6 +186,9 @@ pub enum Rule {
     Equals { path: Vec<String>, value: Value },
     /// Every listed top-level property is present.
     Present { properties: Vec<String> },
+    /// The webhook request header `name` (any case) has the value `value`. A websocket frame,
+    /// or a value decoded without its request, matches no such rule.
+    Header { name: String, value: String },
     /// No rule could be derived: try to deserialize, in order (untagged, the last resort).
     Attempt,
 }

@@ -27,6 +27,7 @@ use bytes::Bytes;
 use tokio::sync::watch;
 
 pub use self::redb_queue::{QueueOptions, RedbQueue};
+use crate::receiver::EventHeaders;
 
 /// A boxed future, so that [`EventQueue`] can be used as `dyn EventQueue`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -114,6 +115,9 @@ pub struct NewEvent {
     pub route: String,
     /// The verified payload bytes.
     pub payload: Bytes,
+    /// The request headers the route's decoder reads (its event-type header), stored with the
+    /// payload.
+    pub headers: EventHeaders,
     /// When the request arrived.
     pub received_at: SystemTime,
     /// Suppress later copies of this event.
@@ -158,6 +162,8 @@ pub struct LeasedEvent {
     pub route: String,
     /// The verified payload bytes.
     pub payload: Bytes,
+    /// The headers stored with it.
+    pub headers: EventHeaders,
     /// When the request arrived.
     pub received_at: SystemTime,
     /// Which attempt this is, from 1 (earlier failed attempts plus one).
@@ -175,6 +181,8 @@ pub struct DeadLetter {
     pub route: String,
     /// The verified payload bytes.
     pub payload: Bytes,
+    /// The headers stored with it.
+    pub headers: EventHeaders,
     /// When the request arrived.
     pub received_at: SystemTime,
     /// How many attempts failed.

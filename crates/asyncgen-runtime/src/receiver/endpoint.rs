@@ -12,17 +12,78 @@ use std::sync::Arc;
 /// variant of `Event`, not an error), `handle` calls the user's method.
 ///
 /// In queued delivery `decode` runs twice: on receipt, to answer 400 for a payload that fits no
-/// message, and in the worker, which reads the stored bytes back. It must be pure.
+/// message, and in the worker, which reads the stored bytes (and the stored [`HEADERS`]) back.
+/// It must be pure.
+///
+/// [`HEADERS`]: Endpoint::HEADERS
 pub trait Endpoint: Send + Sync + 'static {
     /// The decoded event, usually an enum over the channel's messages.
     type Event: Send + 'static;
 
-    /// Verified payload bytes (JSON) → event; an error answers 400 with its reason.
-    fn decode(&self, payload: &[u8]) -> Result<Self::Event, DecodeError>;
+    /// The request headers `decode` reads (a provider's event-type header, say): the receiver
+    /// keeps exactly these, and stores them with a queued event, so that the worker decodes
+    /// what the receipt decoded. Names are matched without regard to case.
+    const HEADERS: &'static [&'static str] = &[];
+
+    /// Verified payload bytes (JSON) and the request's [`HEADERS`](Endpoint::HEADERS) → event;
+    /// an error answers 400 with its reason.
+    fn decode(&self, payload: &[u8], headers: &EventHeaders) -> Result<Self::Event, DecodeError>;
 
     /// Handles one event. An error answers 500 in direct delivery (the provider retries) and is
     /// retried with backoff in queued delivery.
     fn handle(&self, event: Self::Event) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// The request headers an endpoint asked for ([`Endpoint::HEADERS`]), as received: names in
+/// lower case, the first value of each, values that are not visible ASCII left out (no event
+/// type is spelt with them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EventHeaders(Vec<(String, String)>);
+
+impl EventHeaders {
+    /// No headers.
+    pub fn new() -> Self {
+        EventHeaders(Vec::new())
+    }
+
+    /// Of `headers`, the ones named in `names`.
+    pub fn capture(headers: &http::HeaderMap, names: &[&str]) -> Self {
+        let kept = names
+            .iter()
+            .filter_map(|name| {
+                let value = headers.get(*name)?.to_str().ok()?;
+                Some((name.to_ascii_lowercase(), value.to_owned()))
+            })
+            .collect();
+        EventHeaders(kept)
+    }
+
+    /// Adds a header (tests, and queues reading a stored event back).
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.0.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    /// The value of header `name`, whatever its case.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every header as (lower-case name, value), for generated dispatch.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.0
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// Whether no header was kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Why a verified payload fits no message: a short reason, sent back in the 400 body, so it
@@ -149,20 +210,34 @@ pub(crate) enum RunError {
 
 /// An [`Endpoint`] with its event type erased, so routes of different types share one table.
 pub(crate) trait ErasedEndpoint: Send + Sync + 'static {
+    /// [`Endpoint::HEADERS`].
+    fn headers(&self) -> &'static [&'static str];
     /// Decodes and drops: does the payload fit a message?
-    fn check(&self, payload: &[u8]) -> Result<(), DecodeError>;
+    fn check(&self, payload: &[u8], headers: &EventHeaders) -> Result<(), DecodeError>;
     /// Decodes and handles.
-    fn run<'a>(&'a self, payload: &'a [u8]) -> BoxFuture<'a, Result<(), RunError>>;
+    fn run<'a>(
+        &'a self,
+        payload: &'a [u8],
+        headers: &'a EventHeaders,
+    ) -> BoxFuture<'a, Result<(), RunError>>;
 }
 
 impl<E: Endpoint> ErasedEndpoint for E {
-    fn check(&self, payload: &[u8]) -> Result<(), DecodeError> {
-        self.decode(payload).map(drop)
+    fn headers(&self) -> &'static [&'static str] {
+        E::HEADERS
     }
 
-    fn run<'a>(&'a self, payload: &'a [u8]) -> BoxFuture<'a, Result<(), RunError>> {
+    fn check(&self, payload: &[u8], headers: &EventHeaders) -> Result<(), DecodeError> {
+        self.decode(payload, headers).map(drop)
+    }
+
+    fn run<'a>(
+        &'a self,
+        payload: &'a [u8],
+        headers: &'a EventHeaders,
+    ) -> BoxFuture<'a, Result<(), RunError>> {
         Box::pin(async move {
-            let event = self.decode(payload).map_err(RunError::Decode)?;
+            let event = self.decode(payload, headers).map_err(RunError::Decode)?;
             self.handle(event).await.map_err(RunError::Handler)
         })
     }
@@ -174,8 +249,9 @@ impl<E: Endpoint> ErasedEndpoint for E {
 pub(crate) fn spawn_run(
     endpoint: Arc<dyn ErasedEndpoint>,
     payload: bytes::Bytes,
+    headers: EventHeaders,
 ) -> tokio::task::JoinHandle<Result<(), RunError>> {
-    tokio::spawn(async move { endpoint.run(&payload).await })
+    tokio::spawn(async move { endpoint.run(&payload, &headers).await })
 }
 
 /// The outcome of a task started by [`spawn_run`].

@@ -22,7 +22,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::builder::{Delivery, Settings};
-use super::endpoint::{RunError, joined, spawn_run};
+use super::endpoint::{EventHeaders, RunError, joined, spawn_run};
 use super::verify::Incoming;
 use super::{RouteState, Shared};
 use crate::queue::{DedupeEntry, EnqueueOutcome, NewEvent};
@@ -78,9 +78,18 @@ pub(crate) async fn receive(
         payload
     };
 
+    let kept = EventHeaders::capture(&parts.headers, route.endpoint.headers());
     match shared.settings.delivery {
-        Delivery::Direct => direct(&route, payload).await,
-        Delivery::Queued => queued(&route, &shared, &parts.headers, payload, received_at).await,
+        Delivery::Direct => direct(&route, payload, kept).await,
+        Delivery::Queued => {
+            let received = Received {
+                headers: &parts.headers,
+                kept,
+                payload,
+                received_at,
+            };
+            queued(&route, &shared, received).await
+        }
     }
 }
 
@@ -130,8 +139,8 @@ async fn read_body(
     }
 }
 
-async fn direct(route: &RouteState, payload: Bytes) -> Response {
-    match joined(spawn_run(route.endpoint.clone(), payload).await) {
+async fn direct(route: &RouteState, payload: Bytes, headers: EventHeaders) -> Response {
+    match joined(spawn_run(route.endpoint.clone(), payload, headers).await) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(RunError::Decode(e)) => {
             tracing::warn!(route = %route.id, reason = %e, "payload refused");
@@ -145,16 +154,26 @@ async fn direct(route: &RouteState, payload: Bytes) -> Response {
     }
 }
 
-async fn queued(
-    route: &RouteState,
-    shared: &Shared,
-    headers: &HeaderMap,
+/// A verified request on its way to the queue.
+struct Received<'a> {
+    /// Every request header: the dedupe key may be one.
+    headers: &'a HeaderMap,
+    /// The headers the decoder reads, stored with the payload.
+    kept: EventHeaders,
     payload: Bytes,
     received_at: SystemTime,
-) -> Response {
+}
+
+async fn queued(route: &RouteState, shared: &Shared, received: Received<'_>) -> Response {
+    let Received {
+        headers,
+        kept,
+        payload,
+        received_at,
+    } = received;
     // Decoded here only to refuse what no worker could handle; the worker decodes the stored
     // bytes again.
-    if let Err(e) = route.endpoint.check(&payload) {
+    if let Err(e) = route.endpoint.check(&payload, &kept) {
         tracing::warn!(route = %route.id, reason = %e, "payload refused");
         return text(StatusCode::BAD_REQUEST, e.reason());
     }
@@ -176,6 +195,7 @@ async fn queued(
     let event = NewEvent {
         route: route.id.clone(),
         payload,
+        headers: kept,
         received_at,
         dedupe,
     };

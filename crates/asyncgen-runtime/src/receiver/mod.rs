@@ -8,7 +8,7 @@
 //! # struct MyEndpoint;
 //! # impl Endpoint for MyEndpoint {
 //! #     type Event = serde_json::Value;
-//! #     fn decode(&self, p: &[u8]) -> Result<Self::Event, DecodeError> { Ok(serde_json::from_slice(p)?) }
+//! #     fn decode(&self, p: &[u8], _: &EventHeaders) -> Result<Self::Event, DecodeError> { Ok(serde_json::from_slice(p)?) }
 //! #     async fn handle(&self, _: Self::Event) -> Result<(), HandlerError> { Ok(()) }
 //! # }
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,7 +49,7 @@ use tokio_util::sync::CancellationToken;
 use self::builder::Settings;
 pub use self::builder::{Delivery, ReceiverBuilder};
 use self::endpoint::ErasedEndpoint;
-pub use self::endpoint::{DecodeError, Endpoint, HandlerError, accept_unhandled};
+pub use self::endpoint::{DecodeError, Endpoint, EventHeaders, HandlerError, accept_unhandled};
 pub use self::retry::RetryPolicy;
 pub use self::route::{Dedupe, Route};
 pub use self::tls::TlsFiles;

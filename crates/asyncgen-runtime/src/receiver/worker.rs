@@ -80,6 +80,7 @@ impl Worker {
             lease,
             route,
             payload,
+            headers,
             attempt,
             ..
         } = event;
@@ -92,7 +93,7 @@ impl Worker {
             return;
         };
 
-        let mut task = spawn_run(state.endpoint.clone(), payload);
+        let mut task = spawn_run(state.endpoint.clone(), payload, headers);
         let result = tokio::select! {
             r = &mut task => joined(r),
             () = tokio::time::sleep(settings.handler_timeout) => {

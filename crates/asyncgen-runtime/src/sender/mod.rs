@@ -8,3 +8,6 @@ mod sign;
 
 pub use self::post::{AttemptError, Delivered, DeliveryPolicy, SendError, Sender};
 pub use self::sign::{Outgoing, SignError, SignedRequest, Signer};
+/// The header types of [`Sender::send_with_headers`], so generated code needs no `http`
+/// dependency of its own.
+pub use http::{HeaderMap, HeaderName, HeaderValue};

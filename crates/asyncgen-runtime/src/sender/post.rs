@@ -90,6 +90,32 @@ impl Sender {
         self.send(&payload).await
     }
 
+    /// Serializes `event`, then signs and posts it with the header `name: value` (the event
+    /// type, for providers that name it in a header).
+    pub async fn send_json_with_header<T: serde::Serialize>(
+        &self,
+        event: &T,
+        name: &str,
+        value: &str,
+    ) -> Result<Delivered, SendError> {
+        let mut extra = HeaderMap::new();
+        extra.insert(
+            super::sign::header_name(name)?,
+            super::sign::header_value(value)?,
+        );
+        self.send_json_with_headers(event, &extra).await
+    }
+
+    /// Serializes `event`, then signs and posts it with `extra` headers.
+    pub async fn send_json_with_headers<T: serde::Serialize>(
+        &self,
+        event: &T,
+        extra: &HeaderMap,
+    ) -> Result<Delivered, SendError> {
+        let payload = serde_json::to_vec(event).map_err(|e| SignError::NotJson(e.to_string()))?;
+        self.send_with_headers(&payload, extra).await
+    }
+
     /// Signs and posts `payload` with `extra` headers (a delivery id, say), retrying per the
     /// policy. Each attempt is signed afresh, so a signed timestamp is that attempt's time.
     pub async fn send_with_headers(

@@ -256,11 +256,11 @@ impl<'a> Outgoing<'a> {
     }
 }
 
-fn header_name(name: &str) -> Result<HeaderName, SignError> {
+pub(super) fn header_name(name: &str) -> Result<HeaderName, SignError> {
     HeaderName::from_bytes(name.as_bytes()).map_err(|_| SignError::Header(name.to_owned()))
 }
 
-fn header_value(value: &str) -> Result<HeaderValue, SignError> {
+pub(super) fn header_value(value: &str) -> Result<HeaderValue, SignError> {
     HeaderValue::from_str(value).map_err(|_| SignError::Header(value.to_owned()))
 }
 

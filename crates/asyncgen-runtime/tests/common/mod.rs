@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use asyncgen_runtime::receiver::{DecodeError, Endpoint, HandlerError, Receiver};
+use asyncgen_runtime::receiver::{DecodeError, Endpoint, EventHeaders, HandlerError, Receiver};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -52,7 +52,7 @@ impl Counting {
 impl Endpoint for Counting {
     type Event = Event;
 
-    fn decode(&self, payload: &[u8]) -> Result<Event, DecodeError> {
+    fn decode(&self, payload: &[u8], _: &EventHeaders) -> Result<Event, DecodeError> {
         Ok(serde_json::from_slice(payload)?)
     }
 

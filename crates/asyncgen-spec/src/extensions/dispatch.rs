@@ -17,9 +17,10 @@ use serde_json::Value;
 use super::{Cx, Extension, InContext, PayloadPointer, Problem, rel};
 
 /// Tells a receiver which message a body is, when several messages arrive on one endpoint or
-/// connection and the key cannot be derived from a top-level `const`. Exactly one of two forms:
-/// `present`, or `path` with `equals`. The rules of messages handled together must be disjoint;
-/// a body matched by no rule is an unknown message.
+/// connection and the key cannot be derived from a top-level `const`. Exactly one of three
+/// forms: `present`, `path` with `equals`, or `header` with `equals` (webhooks whose provider
+/// names the event type in a request header). The rules of messages handled together must be
+/// disjoint; a body matched by no rule is an unknown message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "derive-schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -30,7 +31,11 @@ use super::{Cx, Extension, InContext, PayloadPointer, Problem, rel};
     },
     {
         "required": ["path", "equals"],
-        "not": {"required": ["present"]}
+        "not": {"anyOf": [{"required": ["present"]}, {"required": ["header"]}]}
+    },
+    {
+        "required": ["header", "equals"],
+        "not": {"anyOf": [{"required": ["present"]}, {"required": ["path"]}]}
     }
 ])))]
 pub struct Dispatch {
@@ -42,8 +47,17 @@ pub struct Dispatch {
     /// `equals`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PayloadPointer>,
-    /// The value that identifies the message at `path`. If the payload schema has a `const` at
-    /// `path`, this must equal it.
+    /// The webhook request header whose value identifies the message (`X-GitHub-Event`), compared
+    /// with `equals` as text; names match without regard to case. Webhook endpoints only: a
+    /// websocket frame has no headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "derive-schemas",
+        schemars(regex(pattern = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"))
+    )]
+    pub header: Option<String>,
+    /// The value that identifies the message at `path` or in `header`. If the payload schema has
+    /// a `const` at `path`, this must equal it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equals: Option<DispatchValue>,
 }
@@ -58,16 +72,24 @@ pub enum DispatchRule<'a> {
         path: &'a PayloadPointer,
         value: &'a DispatchValue,
     },
+    /// The request header `name` has the value `value` (as text).
+    Header {
+        name: &'a str,
+        value: &'a DispatchValue,
+    },
 }
 
 impl Dispatch {
     /// The rule; `None` only for a value that failed validation (never for a loaded document).
     pub fn rule(&self) -> Option<DispatchRule<'_>> {
-        match (&self.present, &self.path, &self.equals) {
-            (Some(present), None, None) if !present.is_empty() => {
+        match (&self.present, &self.path, &self.header, &self.equals) {
+            (Some(present), None, None, None) if !present.is_empty() => {
                 Some(DispatchRule::Present(present))
             }
-            (None, Some(path), Some(value)) => Some(DispatchRule::Equals { path, value }),
+            (None, Some(path), None, Some(value)) => Some(DispatchRule::Equals { path, value }),
+            (None, None, Some(name), Some(value)) if is_header_name(name) => {
+                Some(DispatchRule::Header { name, value })
+            }
             _ => None,
         }
     }
@@ -81,7 +103,24 @@ pub enum DispatchValue {
     Bool(bool),
 }
 
+/// An HTTP field name (RFC 9110 `token`).
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 impl DispatchValue {
+    /// The value as a header carries it: a string as itself, a number or boolean as JSON writes
+    /// it.
+    pub fn as_text(&self) -> String {
+        match self {
+            DispatchValue::String(s) => s.clone(),
+            other => other.to_value().to_string(),
+        }
+    }
+
     pub fn to_value(&self) -> Value {
         match self {
             DispatchValue::String(s) => Value::String(s.clone()),
@@ -179,37 +218,61 @@ impl Extension for Dispatch {
 
     fn problems(&self) -> Vec<Problem> {
         let mut out = Vec::new();
-        match (&self.present, &self.path, &self.equals) {
-            (None, None, None) => out.push(
+        let forms = "keep one of `present`, `path` with `equals`, or `header` with `equals`";
+        match (&self.present, &self.path, &self.header, &self.equals) {
+            (None, None, None, None) => out.push(
                 Problem::whole(format!(
-                    "`{}` needs a rule: either `present` (a list of top-level properties) or `path` with `equals`",
+                    "`{}` needs a rule: `present` (a list of top-level properties), `path` with `equals`, or `header` with `equals`",
                     Self::NAME
                 ))
-                .with_help("e.g. `present: [call_id]` or `path: /payload/event` with `equals: CallProcessed`"),
+                .with_help("e.g. `present: [call_id]`, `path: /payload/event` with `equals: CallProcessed`, or `header: X-GitHub-Event` with `equals: push`"),
             ),
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                let other = if self.path.is_some() { "path" } else { "equals" };
+            (Some(_), path, header, equals) if path.is_some() || header.is_some() || equals.is_some() => {
+                let other = if path.is_some() {
+                    "path"
+                } else if header.is_some() {
+                    "header"
+                } else {
+                    "equals"
+                };
                 out.push(
                     Problem::key(
                         rel(&[other]),
                         format!("`{other}` cannot be combined with `present`: a rule has one form"),
                     )
-                    .with_help("keep either `present`, or `path` with `equals`"),
+                    .with_help(forms),
                 );
             }
-            (None, Some(_), None) => out.push(
+            (None, Some(_), Some(_), _) => out.push(
                 Problem::key(
-                    rel(&["path"]),
-                    "`path` needs `equals`: the value at `path` that identifies this message",
-                ),
+                    rel(&["header"]),
+                    "`header` cannot be combined with `path`: a rule compares one value",
+                )
+                .with_help(forms),
             ),
-            (None, None, Some(_)) => out.push(
-                Problem::key(
-                    rel(&["equals"]),
-                    "`equals` needs `path`: the location in the payload whose value is compared",
-                ),
-            ),
+            (None, Some(_), None, None) => out.push(Problem::key(
+                rel(&["path"]),
+                "`path` needs `equals`: the value at `path` that identifies this message",
+            )),
+            (None, None, Some(_), None) => out.push(Problem::key(
+                rel(&["header"]),
+                "`header` needs `equals`: the header's value that identifies this message",
+            )),
+            (None, None, None, Some(_)) => out.push(Problem::key(
+                rel(&["equals"]),
+                "`equals` needs `path` or `header`: where the compared value is",
+            )),
             _ => {}
+        }
+        if let Some(name) = &self.header
+            && !is_header_name(name)
+        {
+            out.push(Problem::value(
+                rel(&["header"]),
+                format!(
+                    "`{name}` is not an HTTP header name (letters, digits and `!#$%&'*+-.^_`|~`)"
+                ),
+            ));
         }
         if let Some(present) = &self.present {
             if present.is_empty() {
@@ -312,6 +375,10 @@ fn same_rule(a: DispatchRule<'_>, b: DispatchRule<'_>) -> bool {
             DispatchRule::Equals { path: p, value: v },
             DispatchRule::Equals { path: q, value: w },
         ) => p == q && v.matches(&w.to_value()),
+        (
+            DispatchRule::Header { name: n, value: v },
+            DispatchRule::Header { name: m, value: w },
+        ) => n.eq_ignore_ascii_case(m) && v.as_text() == w.as_text(),
         _ => false,
     }
 }

@@ -39,7 +39,7 @@ pub(crate) use context::Cx;
 
 pub use body_token::BodyToken;
 pub use delivery::Delivery;
-pub use dispatch::{Dispatch, DispatchRule, DispatchValue};
+pub use dispatch::{Dispatch, DispatchRule, DispatchValue, is_header_name};
 pub use duration::{Duration, DurationError, DurationUnit};
 pub use heartbeat::Heartbeat;
 pub use jwt::{Jwt, JwtAlgorithm, JwtClaims};

@@ -188,6 +188,7 @@ impl<H: WebhookHandler> ::asyncgen_runtime::receiver::Endpoint for WebhookRoute<
     fn decode(
         &self,
         payload: &[u8],
+        _headers: &::asyncgen_runtime::receiver::EventHeaders,
     ) -> ::std::result::Result<Self::Event, ::asyncgen_runtime::receiver::DecodeError> {
         let value: ::serde_json::Value = ::serde_json::from_slice(payload)?;
         ::std::result::Result::Ok(types::WebhookEvent::from_value(value)?)

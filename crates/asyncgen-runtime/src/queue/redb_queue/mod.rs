@@ -19,14 +19,15 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use tokio::sync::{oneshot, watch};
 
 use self::tables::{
-    DEAD, DEDUPE, DEDUPE_EXPIRY, EVENTS, EventRow, META, READY, SCHEMA_VERSION, VERSION, from_ms,
-    to_ms,
+    DEAD, DEDUPE, DEDUPE_EXPIRY, EVENTS, EventRow, HEADERS, META, READY, SCHEMA_VERSION, VERSION,
+    from_ms, to_ms,
 };
 use self::writer::{Op, Reply, Request, Writer};
 use super::{
     BoxFuture, DeadLetter, EnqueueOutcome, EventId, EventQueue, Lease, LeasedEvent, NewEvent,
     QueueError, WorkSignal,
 };
+use crate::receiver::EventHeaders;
 
 /// Settings of a [`RedbQueue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +105,22 @@ impl RedbQueue {
     }
 }
 
+/// The headers stored with event `id` (none for most events).
+fn stored_headers(
+    table: &redb::ReadOnlyTable<u64, &'static [u8]>,
+    id: u64,
+) -> Result<EventHeaders, QueueError> {
+    let Some(stored) = table.get(id).map_err(QueueError::backend)? else {
+        return Ok(EventHeaders::new());
+    };
+    // Written by `enqueue` from the same type: unreadable only if the file was damaged, which
+    // the decoder then reports as the event's failure rather than the whole queue's.
+    Ok(serde_json::from_slice(stored.value()).unwrap_or_else(|e| {
+        tracing::error!(id, error = %e, "the headers stored with an event are unreadable");
+        EventHeaders::new()
+    }))
+}
+
 /// Creates the tables of a new store and checks the version of an existing one.
 fn init(db: &Database) -> Result<(), QueueError> {
     let txn = db.begin_write().map_err(QueueError::backend)?;
@@ -131,6 +148,7 @@ fn init(db: &Database) -> Result<(), QueueError> {
         txn.open_table(DEAD).map_err(QueueError::backend)?;
         txn.open_table(DEDUPE).map_err(QueueError::backend)?;
         txn.open_table(DEDUPE_EXPIRY).map_err(QueueError::backend)?;
+        txn.open_table(HEADERS).map_err(QueueError::backend)?;
     }
     txn.commit().map_err(QueueError::backend)
 }
@@ -188,6 +206,7 @@ impl Inner {
         let txn = self.db.begin_read().map_err(QueueError::backend)?;
         let ready = txn.open_table(READY).map_err(QueueError::backend)?;
         let events = txn.open_table(EVENTS).map_err(QueueError::backend)?;
+        let headers = txn.open_table(HEADERS).map_err(QueueError::backend)?;
         let mut out = Vec::new();
         for entry in ready
             .range((0, 0)..=(now_ms, u64::MAX))
@@ -214,6 +233,7 @@ impl Inner {
                 },
                 route: row.route,
                 payload: Bytes::from(row.payload),
+                headers: stored_headers(&headers, id)?,
                 received_at: from_ms(row.received_ms),
                 attempt: row.failures.saturating_add(1),
                 last_error: row.last_error,
@@ -225,6 +245,7 @@ impl Inner {
     fn dead_letters(&self) -> Result<Vec<DeadLetter>, QueueError> {
         let txn = self.db.begin_read().map_err(QueueError::backend)?;
         let dead = txn.open_table(DEAD).map_err(QueueError::backend)?;
+        let headers = txn.open_table(HEADERS).map_err(QueueError::backend)?;
         let mut out = Vec::new();
         for entry in dead.iter().map_err(QueueError::backend)? {
             let (id, row) = entry.map_err(QueueError::backend)?;
@@ -233,6 +254,7 @@ impl Inner {
                 id: EventId::new(id.value().to_string()),
                 route: route.to_owned(),
                 payload: Bytes::copy_from_slice(payload),
+                headers: stored_headers(&headers, id.value())?,
                 received_at: from_ms(received_ms),
                 attempts,
                 error: error.to_owned(),

@@ -35,6 +35,13 @@ pub(super) const READY: TableDefinition<(u64, u64), ()> = TableDefinition::new("
 pub(super) const DEAD: TableDefinition<u64, DeadValue<'static>> =
     TableDefinition::new("dead_letters");
 
+/// The headers stored with an event (JSON of [`EventHeaders`]), by event id; only events that
+/// have any. Kept from enqueue through retries, dead letter and replay until the ack, apart
+/// from the event rows so that stores written before headers were kept read unchanged.
+///
+/// [`EventHeaders`]: crate::receiver::EventHeaders
+pub(super) const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
+
 /// Dedupe key → expiry ms.
 pub(super) const DEDUPE: TableDefinition<&str, u64> = TableDefinition::new("dedupe");
 

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant, SystemTime};
 use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use tokio::sync::{oneshot, watch};
 
-use super::tables::{DEAD, DEDUPE, DEDUPE_EXPIRY, EVENTS, EventRow, META, NEXT_ID, READY, to_ms};
+use super::tables::{
+    DEAD, DEDUPE, DEDUPE_EXPIRY, EVENTS, EventRow, HEADERS, META, NEXT_ID, READY, to_ms,
+};
 use crate::queue::{EnqueueOutcome, EventId, NewEvent, QueueError};
 
 /// The most operations one transaction takes; bounds the latency a huge burst adds.
@@ -240,6 +242,11 @@ fn enqueue(
     };
     events.insert(id, row.as_value())?;
     txn.open_table(READY)?.insert((now_ms, id), ())?;
+    if !event.headers.is_empty() {
+        // Serializing a list of string pairs cannot fail.
+        let headers = serde_json::to_vec(&event.headers).unwrap_or_default();
+        txn.open_table(HEADERS)?.insert(id, headers.as_slice())?;
+    }
     if let Some(d) = &event.dedupe {
         let ttl_ms = u64::try_from(d.ttl.as_millis()).unwrap_or(u64::MAX);
         let expires = received_ms.saturating_add(ttl_ms);
@@ -264,7 +271,11 @@ fn not_found(id: u64) -> QueueError {
 }
 
 fn ack(txn: &WriteTransaction, id: u64) -> Result<Result<(), QueueError>, redb::Error> {
-    Ok(take_event(txn, id)?.map(drop).ok_or_else(|| not_found(id)))
+    if take_event(txn, id)?.is_none() {
+        return Ok(Err(not_found(id)));
+    }
+    txn.open_table(HEADERS)?.remove(id)?;
+    Ok(Ok(()))
 }
 
 fn retry(
@@ -390,6 +401,7 @@ mod tests {
             Request::Enqueue(NewEvent {
                 route: "events".into(),
                 payload: Bytes::from_static(b"{}"),
+                headers: Default::default(),
                 received_at,
                 dedupe: Some(DedupeEntry {
                     key: key.into(),
