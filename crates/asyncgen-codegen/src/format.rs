@@ -28,6 +28,20 @@ pub fn file(path: &str, about: &str, tokens: TokenStream) -> Result<GeneratedFil
     })
 }
 
+/// A type as a person writes it (`Vec<api::types::Call>`), for text that is not a generated
+/// file (a scaffold's template); the tokens' own text if they are not a type.
+pub fn type_text(ty: &TokenStream) -> String {
+    let alias = quote::quote!(type T = #ty;);
+    syn::parse2::<syn::File>(alias)
+        .map(|f| prettyplease::unparse(&f))
+        .ok()
+        .and_then(|text| {
+            let text = text.trim().strip_prefix("type T = ")?.strip_suffix(';')?;
+            Some(text.to_owned())
+        })
+        .unwrap_or_else(|| ty.to_string())
+}
+
 /// Formats a large file whose items can be made in independent ranges: each range is turned
 /// into tokens, parsed and printed on its own thread (token streams cannot cross threads, so
 /// each thread makes its own), and the texts are joined in order. `prelude` (imports) comes

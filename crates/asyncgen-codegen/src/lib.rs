@@ -12,7 +12,7 @@ mod types;
 mod webhook;
 mod ws;
 
-pub use webhook::{EndpointSummary, SecuritySummary};
+pub use webhook::{EndpointSummary, ReplySummary, SecuritySummary};
 pub use ws::SocketSummary;
 
 #[cfg(feature = "cli")]

@@ -89,6 +89,18 @@ impl Paths {
     }
 }
 
+impl Paths {
+    /// As [`Paths::sibling`], with generated types after `prefix` (`api::types::` in a
+    /// scaffolded package's `main.rs`).
+    pub fn under(space: &TypeSpace, prefix: TokenStream) -> Paths {
+        Paths {
+            indirect: indirect(space, prefix.clone()),
+            named: prefix,
+            ..Paths::sibling(space)
+        }
+    }
+}
+
 /// The helper type's path after `prefix`; a placeholder no code renders when the space has
 /// no `TypeRef::Indirect`.
 fn indirect(space: &TypeSpace, prefix: TokenStream) -> TokenStream {

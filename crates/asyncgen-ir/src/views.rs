@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::model::Api;
 use crate::socket::{Socket, sockets};
-use crate::types::{Builder, TypeId, TypeIssue, TypeSpace};
+use indexmap::IndexMap;
+
+use crate::types::{Builder, TypeId, TypeIssue, TypeRef, TypeSpace};
 use crate::webhook::{Endpoint, endpoints_at, verify_undeclared};
 
 /// Every protocol view of a document, in document order.
@@ -23,6 +25,51 @@ pub struct EndpointView {
     /// The union over every message arriving at the endpoint, even a single one: its
     /// catch-all is what keeps an unknown event from failing a delivery.
     pub event: TypeId,
+    /// Per message whose provider reads a reply ([`Endpoint::replies`]): how it is written.
+    pub replies: IndexMap<String, ReplyView>,
+}
+
+/// The synchronous reply to one message: its type, and its wire form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyView {
+    /// The reply's messages.
+    pub messages: Vec<String>,
+    /// The reply message's payload type; the union over them when the operation names
+    /// several.
+    pub ty: TypeRef,
+    /// The reply message's content type (the document's default, else JSON).
+    pub content_type: String,
+    pub format: BodyFormat,
+}
+
+/// How a body is written, from its content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// `application/json`, `+json`.
+    Json,
+    /// `application/xml`, `text/xml`, `+xml`: the payload inside the element `root`.
+    Xml { root: String },
+    /// Any other type: a string as it is.
+    Text,
+}
+
+impl BodyFormat {
+    /// The format of `content_type`; `root` names the XML document element.
+    pub fn of(content_type: &str, root: impl FnOnce() -> String) -> BodyFormat {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence == "application/json" || essence.ends_with("+json") {
+            BodyFormat::Json
+        } else if essence.ends_with("/xml") || essence.ends_with("+xml") {
+            BodyFormat::Xml { root: root() }
+        } else {
+            BodyFormat::Text
+        }
+    }
 }
 
 /// A websocket ([`crate::socket`]) with its message unions.
@@ -74,6 +121,46 @@ pub fn build_at(
     (space, views, issues)
 }
 
+/// The reply made of the messages `keys` (one, or a union named `name` over several).
+fn reply_view(
+    api: &Api,
+    types: &mut Builder<'_>,
+    name: &str,
+    keys: &[String],
+    origin: &crate::model::Origin,
+) -> ReplyView {
+    let first = keys.first().and_then(|k| api.messages.get(k));
+    let ty = match keys {
+        [one] => types.payload_type(one).unwrap_or(TypeRef::Json),
+        _ => TypeRef::Named(types.message_union(
+            name,
+            keys,
+            origin,
+            "A reply to the provider: one of its messages.".to_owned(),
+        )),
+    };
+    let content_type = first
+        .and_then(|m| m.content_type.clone())
+        .unwrap_or_else(|| "application/json".to_owned());
+    // TwiML's `<Response>`: the payload schema's `xml.name`, else the message's name.
+    let root = || {
+        first
+            .and_then(|m| {
+                let schema = &api.schemas.get(m.payload.as_ref()?)?.schema;
+                schema.pointer("/xml/name")?.as_str().map(str::to_owned)
+            })
+            .or_else(|| first.and_then(|m| m.name.clone()))
+            .or_else(|| keys.first().cloned())
+            .unwrap_or_default()
+    };
+    ReplyView {
+        format: BodyFormat::of(&content_type, root),
+        messages: keys.to_vec(),
+        ty,
+        content_type,
+    }
+}
+
 impl Views {
     /// The views of `api` with its webhook `endpoints` and its sockets, their unions built
     /// with `types`.
@@ -88,7 +175,19 @@ impl Views {
                 );
                 let name = scoped(several, &e.key, "webhook event");
                 let event = types.message_union(&name, &e.messages, &e.origin, description);
-                EndpointView { endpoint: e, event }
+                let replies = e
+                    .replies
+                    .iter()
+                    .map(|(message, replies)| {
+                        let name = scoped(several, &e.key, &format!("{message} reply"));
+                        (message.clone(), reply_view(api, types, &name, replies, &e.origin))
+                    })
+                    .collect();
+                EndpointView {
+                    endpoint: e,
+                    event,
+                    replies,
+                }
             })
             .collect();
         let sockets = sockets(api);

@@ -40,6 +40,10 @@ pub struct Endpoint {
     pub security_conflicts: Vec<SecurityConflict>,
     /// The provider's timeout and retry schedule, from the server or an operation.
     pub delivery: Option<Delivery>,
+    /// Per message arriving here whose operation expects a synchronous reply (AsyncAPI 3
+    /// `reply`, 2.x `x-asyncgen-reply`): the reply's messages. The provider reads the reply
+    /// from the response, so the receiver's handler returns it.
+    pub replies: IndexMap<String, Vec<String>>,
     pub origin: Origin,
 }
 
@@ -168,6 +172,7 @@ fn server_endpoints(api: &Api, server: &Server) -> Vec<Endpoint> {
                 },
                 delivery: delivery(&arriving, server)
                     .or_else(|| security.as_ref().and_then(preset_delivery)),
+                replies: replies(&arriving),
                 path,
                 channels,
                 messages,
@@ -182,6 +187,21 @@ fn server_endpoints(api: &Api, server: &Server) -> Vec<Endpoint> {
             }
         })
         .collect()
+}
+
+/// The reply each arriving message expects: its first operation's with a reply.
+fn replies(arriving: &[&Operation]) -> IndexMap<String, Vec<String>> {
+    let mut out = IndexMap::new();
+    for op in arriving {
+        let Some(reply) = op.reply.as_ref().filter(|r| !r.messages.is_empty()) else {
+            continue;
+        };
+        for m in &op.messages {
+            out.entry(m.clone())
+                .or_insert_with(|| reply.messages.clone());
+        }
+    }
+    out
 }
 
 /// The operations whose messages arrive on `channels`, in document order.

@@ -733,9 +733,10 @@ components:
 
 /// A provider whose signature preset names the event type in a header (`--verify github`:
 /// `X-GitHub-Event`) tells apart the messages its payloads cannot: each by that header equal
-/// to its `x-ballerina-event-type`, else its `name`, with a warning at what was read. Without
-/// the preset, or with one that names no such header, they stay ambiguous; a message its
-/// payload tells apart keeps its payload rule.
+/// to its `name` (never its `x-ballerina-event-type`, which published GitHub documents use
+/// for the body's `action`), with a warning at the name; one without a name stays tried.
+/// Without the preset, or with one that names no such header, they stay ambiguous; a message
+/// its payload tells apart keeps its payload rule.
 #[test]
 fn a_presets_event_header_tells_apart_what_the_payloads_cannot() {
     use asyncgen_ir::types::{IssueKind, Rule};
@@ -747,8 +748,9 @@ channels:
       message:
         oneOf:
           - {name: push, payload: {$ref: '#/components/schemas/E'}}
-          - {name: Star event, x-ballerina-event-type: star, payload: {$ref: '#/components/schemas/E'}}
+          - {name: issue_comment, x-ballerina-event-type: created, payload: {$ref: '#/components/schemas/E'}}
           - {name: ping, payload: {type: object, required: [zen], properties: {zen: {type: string}}}}
+          - {title: Anonymous, payload: {$ref: '#/components/schemas/E'}}
 components:
   schemas:
     E: {type: object, properties: {id: {type: string}}}
@@ -771,22 +773,30 @@ components:
     };
 
     let (told, said) = rules(Some("github"));
-    assert_eq!(told, [github("push"), github("star"), ping.clone()]);
+    assert_eq!(
+        told,
+        [
+            github("push"),
+            github("issue_comment"),
+            ping.clone(),
+            Rule::Attempt
+        ]
+    );
     let preset: Vec<&str> = said
         .iter()
         .filter(|(k, _)| *k == IssueKind::PresetDispatch)
         .map(|(_, p)| p.as_str())
         .collect();
     assert_eq!(preset.len(), 2, "{said:?}");
-    assert!(preset[0].ends_with("/name"), "{preset:?}");
-    assert!(preset[1].ends_with("/x-ballerina-event-type"), "{preset:?}");
+    assert!(preset.iter().all(|p| p.ends_with("/name")), "{preset:?}");
+    // The anonymous message is recognised by elimination: nothing is tried in order.
     assert!(!said.iter().any(|(k, _)| *k == IssueKind::AmbiguousDispatch));
 
     for verify in [None, Some("stripe")] {
         let (tried, said) = rules(verify);
         assert_eq!(
             tried,
-            [Rule::Attempt, Rule::Attempt, ping.clone()],
+            [Rule::Attempt, Rule::Attempt, ping.clone(), Rule::Attempt],
             "{verify:?}"
         );
         assert!(said.iter().any(|(k, _)| *k == IssueKind::AmbiguousDispatch));
@@ -808,4 +818,50 @@ fn endpoint_rules(
         panic!("a union")
     };
     (u.variants.iter().map(|v| v.rule.clone()).collect(), issues)
+}
+
+/// A 2.x `oneOf` written beside the channel's only operation (one level too shallow) is read as
+/// that operation's message alternatives when its `message` has no payload of its own; beside
+/// a message with a payload, or beside two operations, it is left out (the loader warns).
+#[test]
+fn a_one_of_beside_the_operation_is_read_as_its_messages() {
+    let doc = |message: &str, publish: &str| {
+        format!(
+            "asyncapi: 2.1.0
+info: {{title: T, version: '1'}}
+servers:
+  hooks: {{url: 'https://example.com/hooks', protocol: https}}
+channels:
+  issue:
+    subscribe:
+      message: {message}
+{publish}    oneOf:
+      - {{name: opened, payload: {{type: object, properties: {{action: {{const: opened}}}}}}}}
+      - {{name: closed, payload: {{type: object, properties: {{action: {{const: closed}}}}}}}}
+"
+        )
+    };
+    let names = |text: &str| {
+        let api = lower(text);
+        let e = endpoints(&api);
+        e[0].messages
+            .iter()
+            .map(|k| api.messages[k].name.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&doc("{name: issue, summary: Activity}", "")),
+        ["opened", "closed"]
+    );
+    assert_eq!(
+        names(&doc("{name: issue, payload: {type: object}}", "")),
+        ["issue"]
+    );
+    assert_eq!(
+        names(&doc(
+            "{name: issue}",
+            "    publish:\n      message: {name: ack, payload: {type: object}}\n"
+        )),
+        ["issue"]
+    );
 }

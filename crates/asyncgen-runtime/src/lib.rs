@@ -32,6 +32,8 @@ mod handshake;
 mod jwt;
 #[cfg(any(feature = "receiver", feature = "sender"))]
 mod key;
+#[cfg(any(feature = "receiver", feature = "sender"))]
+mod reply;
 mod scheme;
 mod secret;
 #[cfg(any(feature = "receiver", feature = "sender"))]
@@ -47,6 +49,8 @@ pub mod sender;
 pub mod ws;
 
 pub use error::{ConfigError, KeyError};
+#[cfg(any(feature = "receiver", feature = "sender"))]
+pub use reply::{ReplyError, ReplyFormat};
 pub use scheme::{
     BodyTokenScheme, EventId, Handshake, JwtScheme, KeyFormat, Scheme, Security,
     SignatureAlgorithm, SignatureEncoding, SignatureScheme, SignatureSource, SignatureTimestamp,

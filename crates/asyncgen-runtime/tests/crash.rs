@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asyncgen_runtime::receiver::{
-    DecodeError, Endpoint, EventHeaders, HandlerError, Receiver, Route, Verifier,
+    DecodeError, Endpoint, EventHeaders, HandlerError, Receiver, Reply, Route, Verifier,
 };
 use asyncgen_runtime::sender::{DeliveryPolicy, Sender, Signer};
 use asyncgen_runtime::{Scheme, Secret, Secrets, Security, SignatureEncoding, SignatureScheme};
@@ -63,7 +63,7 @@ impl Endpoint for Recording {
         Ok(serde_json::from_slice(payload)?)
     }
 
-    async fn handle(&self, event: Event) -> Result<(), HandlerError> {
+    async fn handle(&self, event: Event) -> Result<Reply, HandlerError> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
         if self.stall_after.is_some_and(|n| call >= n) {
             std::future::pending::<()>().await;
@@ -75,7 +75,7 @@ impl Endpoint for Recording {
             file.sync_data()
         })
         .await??;
-        Ok(())
+        Ok(Reply::none())
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use asyncgen_runtime::queue::QueueOptions;
 use asyncgen_runtime::receiver::{
     DecodeError, Dedupe, Delivery, Endpoint, EventHeaders, HandlerError, Receiver, ReceiverBuilder,
-    RetryPolicy, Route, Verifier,
+    Reply, RetryPolicy, Route, Verifier,
 };
 use asyncgen_runtime::sender::{DeliveryPolicy, Sender, Signer};
 use asyncgen_runtime::{Scheme, Secret, Secrets, Security, SignatureEncoding, SignatureScheme};
@@ -308,10 +308,10 @@ impl Endpoint for Held {
         Ok(serde_json::from_slice(payload)?)
     }
 
-    async fn handle(&self, _event: Self::Event) -> Result<(), HandlerError> {
+    async fn handle(&self, _event: Self::Event) -> Result<Reply, HandlerError> {
         self.entries.fetch_add(1, Ordering::SeqCst);
         let _permit = self.gate.acquire().await?;
-        Ok(())
+        Ok(Reply::none())
     }
 }
 
@@ -388,7 +388,7 @@ impl Endpoint for FirstFails {
         Ok(serde_json::from_slice(payload)?)
     }
 
-    async fn handle(&self, event: Self::Event) -> Result<(), HandlerError> {
+    async fn handle(&self, event: Self::Event) -> Result<Reply, HandlerError> {
         if self.tried.lock().unwrap().insert(event.id.clone()) {
             return Err(if event.id.starts_with("dead") {
                 HandlerError::permanent("first attempt")
@@ -490,7 +490,7 @@ impl Endpoint for Gated {
         Ok(serde_json::from_slice(payload)?)
     }
 
-    async fn handle(&self, event: Self::Event) -> Result<(), HandlerError> {
+    async fn handle(&self, event: Self::Event) -> Result<Reply, HandlerError> {
         self.entered.notify_one();
         let _permit = self.gate.acquire().await?;
         self.done.handle(event).await
@@ -644,9 +644,9 @@ impl Endpoint for ByHeader {
         Ok((event.id, headers.get("x-event-type").map(str::to_owned)))
     }
 
-    async fn handle(&self, event: Self::Event) -> Result<(), HandlerError> {
+    async fn handle(&self, event: Self::Event) -> Result<Reply, HandlerError> {
         self.seen.lock().unwrap().push(event);
-        Ok(())
+        Ok(Reply::none())
     }
 }
 
@@ -718,4 +718,125 @@ async fn the_headers_a_decoder_reads_are_stored_with_the_event() {
             ("q2".to_owned(), None),
         ]
     );
+}
+
+/// Answers each event with a TwiML reply, except the id `quiet`, which gets none, and `later`,
+/// whose provider reads no reply.
+#[derive(Clone, Default)]
+struct Answering {
+    calls: Arc<std::sync::atomic::AtomicU32>,
+}
+
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Twiml {
+    #[serde(rename = "Say")]
+    say: String,
+}
+
+impl Endpoint for Answering {
+    type Event = common::Event;
+
+    fn decode(&self, payload: &[u8], _: &EventHeaders) -> Result<Self::Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    /// The id `later` is an event without a reply, queued as any other.
+    fn replies(&self, event: &Self::Event) -> bool {
+        event.id != "later"
+    }
+
+    async fn handle(&self, event: Self::Event) -> Result<Reply, HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if event.id == "quiet" {
+            return Ok(Reply::none());
+        }
+        let twiml = Twiml {
+            say: format!("Hello {}", event.id),
+        };
+        Reply::encode(
+            asyncgen_runtime::ReplyFormat::Xml { root: "Response" },
+            "application/xml",
+            &twiml,
+        )
+    }
+}
+
+/// An event whose provider reads a reply is handled in the request even under queued delivery:
+/// the reply comes back with 200 and its content type (no reply: 204), nothing is queued, and
+/// the sender reads the reply typed, or says why it cannot; an event of the same route whose
+/// provider reads none is queued.
+#[tokio::test]
+async fn an_event_whose_provider_reads_a_reply_is_answered_in_the_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = Answering::default();
+    let receiver = Receiver::builder()
+        .route(Route::new(
+            "calls",
+            "/calls",
+            Verifier::insecure_no_verification(),
+            endpoint.clone(),
+        ))
+        .data_dir(dir.path())
+        .build()
+        .unwrap();
+    // Routes only: were the event queued, nothing would handle it.
+    let running = Running::routes_only(&receiver).await;
+    let url = format!("{}/calls", running.url);
+    let response = client()
+        .post(&url)
+        .body(r#"{"id":"ada"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/xml");
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello ada</Say></Response>"#
+    );
+    let quiet = client()
+        .post(&url)
+        .body(r#"{"id":"quiet"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(quiet.status(), StatusCode::NO_CONTENT);
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), 2);
+    let queue = receiver.queue().expect("queued delivery has a queue");
+    assert_eq!(queue.pending().await.unwrap(), 0, "nothing was queued");
+    let later = client()
+        .post(&url)
+        .body(r#"{"id":"later"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(later.status(), StatusCode::ACCEPTED);
+    assert_eq!(queue.pending().await.unwrap(), 1, "queued, not handled");
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), 2);
+
+    let sender = Sender::new(&url, Signer::plain(), DeliveryPolicy::default()).unwrap();
+    let xml = asyncgen_runtime::ReplyFormat::Xml { root: "Response" };
+    let replied = sender
+        .send_json_for_reply::<_, Twiml>(
+            &serde_json::json!({"id": "grace"}),
+            &Default::default(),
+            xml,
+        )
+        .await
+        .unwrap();
+    assert_eq!(replied.delivered.status, StatusCode::OK);
+    assert_eq!(replied.reply.say, "Hello grace");
+    let refused = sender
+        .send_json_for_reply::<_, Twiml>(
+            &serde_json::json!({"id": "quiet"}),
+            &Default::default(),
+            xml,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, asyncgen_runtime::sender::SendError::Reply { status, .. } if status == StatusCode::NO_CONTENT),
+        "{refused}"
+    );
+    running.stop().await;
 }

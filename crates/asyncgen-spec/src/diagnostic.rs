@@ -121,8 +121,7 @@ codes! {
     /// that is not followed.
     VendorDispatch = "vendor-dispatch", Warning;
     /// Messages a payload cannot tell apart, recognised by the event-type header of their
-    /// endpoint's signature preset (`X-GitHub-Event`) equal to the event type the document
-    /// gives them.
+    /// endpoint's signature preset (`X-GitHub-Event`) equal to their `name`.
     PresetDispatch = "preset-dispatch", Warning;
     /// Operations arriving at one webhook endpoint that require different security: one
     /// receiver cannot verify them differently.

@@ -1572,6 +1572,7 @@ fn registry_lists_every_extension_with_its_objects() {
         ("x-asyncgen-reconnect", &["Server"]),
         ("x-asyncgen-heartbeat", &["Server"]),
         ("x-asyncgen-delivery", &["Server", "Operation"]),
+        ("x-asyncgen-reply", &["Operation"]),
     ];
     assert_eq!(got, expected);
     assert_eq!(Delivery::NAME, "x-asyncgen-delivery");
@@ -1629,7 +1630,7 @@ fn committed_json_schemas_are_fresh() {
     let bless = std::env::var_os("ASYNCGEN_BLESS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
     let schemas = extensions::derived_json_schemas();
-    assert_eq!(schemas.len(), 9);
+    assert_eq!(schemas.len(), 10);
     for (name, schema) in &schemas {
         let path = dir.join(format!("{name}.schema.json"));
         let expected = format!(
@@ -1686,11 +1687,13 @@ fn schemas_carry_the_docs_and_defaults() {
         "300s"
     );
     for (name, schema) in &schemas {
-        let described = schema["properties"]
-            .as_object()
-            .expect("properties")
-            .values()
-            .all(|p| p.get("description").is_some());
+        assert!(schema.get("description").is_some(), "{name}: described");
+        // `x-asyncgen-reply` is a Message Object: its fields are the specification's.
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            assert_eq!(*name, "x-asyncgen-reply", "{name}: has fields");
+            continue;
+        };
+        let described = properties.values().all(|p| p.get("description").is_some());
         assert!(described, "{name}: every field has a description");
     }
 }
@@ -1877,4 +1880,52 @@ fn topic_segments_keep_their_order() {
     .expect_err("separator inside a value, empty wildcard");
     let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(paths, ["/segments/a/enum/0", "/segments/b/wildcard"]);
+}
+
+/// `x-asyncgen-reply` is the reply's Message Object (or a `$ref`): an empty one is refused where
+/// it is written, and on a Message it is misplaced (a warning: it belongs on an Operation).
+#[test]
+fn reply_names_a_message_on_an_operation() {
+    let ops = "channels:
+  voice:
+    address: null
+operations:
+  call:
+    action: send
+    channel: {$ref: '#/channels/voice'}
+";
+    let d = expect_one(
+        &format!("{ops}    x-asyncgen-reply: {{}}\n"),
+        "invalid-extension",
+        "/operations/call/x-asyncgen-reply",
+        10,
+    );
+    assert_mentions(&d, &["is empty", "Message Object"]);
+    let ok = load(&format!(
+        "{ops}    x-asyncgen-reply: {{$ref: '#/components/messages/twiml'}}
+components:
+  messages:
+    twiml:
+      contentType: application/xml
+      payload: {{type: object}}
+"
+    ));
+    assert!(
+        !ok.iter()
+            .any(|d| d.location.pointer.as_str().contains("x-asyncgen-reply")),
+        "{}",
+        show(&ok)
+    );
+    let misplaced = expect_one(
+        "components:
+  messages:
+    M:
+      payload: {type: object}
+      x-asyncgen-reply: {payload: {type: string}}
+",
+        "misplaced-extension",
+        "/components/messages/M/x-asyncgen-reply",
+        7,
+    );
+    assert!(!misplaced.is_error());
 }

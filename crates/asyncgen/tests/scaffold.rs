@@ -579,6 +579,52 @@ fn a_receiver_scaffolded_for_header_dispatch_tells_events_apart_by_their_topic()
     );
 }
 
+/// A document whose provider reads a reply (TwiML, from `x-asyncgen-reply`) scaffolds a
+/// receiver that builds, answers each call in the request (queued delivery notwithstanding)
+/// with the document's example reply as XML, and prints the event; a message without a reply
+/// is queued and printed.
+#[test]
+fn a_scaffolded_receiver_answers_with_the_documents_example_reply() {
+    use asyncgen_generated_tests::regression_reply_xml_twiml_v2 as voice;
+
+    const SPEC: &str = "tests/fixtures/regressions/reply-xml-twiml-v2/asyncapi.yml";
+    let (_keep, binary) = scaffold_and_build_with(
+        "receiver",
+        SPEC,
+        "voice-receiver",
+        &["--insecure-no-verification"],
+    );
+    let running = Running::start(&binary, &[]);
+    let sender = voice::sender::WebhookSender::with_policy(&running.url, None, policy())
+        .expect("an unsigned sender");
+    let call = voice::types::IncomingCallPayload {
+        call_sid: "CA5a0e1b1d7f".into(),
+        from: "+15005550006".into(),
+        to: "+15005550001".into(),
+        direction: None,
+    };
+    let rt = runtime();
+    let replied = rt
+        .block_on(sender.send_incoming_call(&call))
+        .expect("answered with TwiML");
+    assert_eq!(replied.delivered.status, 200);
+    assert_eq!(replied.reply.say.as_deref(), Some("Thanks for calling."));
+    let line = running.next_event();
+    assert_eq!(line["message"], "incomingCall", "{line}");
+    assert_eq!(line["payload"]["CallSid"], "CA5a0e1b1d7f", "{line}");
+
+    let status = voice::types::CallStatusPayload {
+        call_sid: "CA5a0e1b1d7f".into(),
+        call_status: "completed".into(),
+    };
+    let delivered = rt
+        .block_on(sender.send_call_status(&status))
+        .expect("accepted");
+    assert_eq!(delivered.status, 202);
+    let line = running.next_event();
+    assert_eq!(line["message"], "callStatus", "{line}");
+}
+
 /// A signer of Shopify's scheme with `secret`.
 fn shopify_signer(secret: &str) -> asyncgen_runtime::sender::Signer {
     use asyncgen_generated_tests::regression_signature_presets::receiver as presets;

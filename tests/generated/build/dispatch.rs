@@ -22,6 +22,11 @@ pub fn tests(
         let Some(endpoint) = endpoints.iter().find(|e| e.key == summary.key) else {
             continue;
         };
+        // Methods that return a reply have no default for the recording handler to rely on:
+        // such endpoints are driven by tests of their own (tests/replies.rs).
+        if !summary.replies.is_empty() {
+            continue;
+        }
         let mut names = BTreeSet::new();
         let mut examples = Vec::new();
         for key in &endpoint.messages {

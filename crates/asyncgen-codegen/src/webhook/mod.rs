@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use asyncgen_ir::Api;
 use asyncgen_ir::types::{Rule, TypeKind, TypeRef, TypeSpace, field_name, type_name};
-use asyncgen_ir::views::{EndpointView, Views};
+use asyncgen_ir::views::{BodyFormat, EndpointView, ReplyView, Views};
 use asyncgen_ir::webhook::{Endpoint, SecurityKind, WebhookSecurity};
 use asyncgen_spec::extensions::{
     EventIdLocation, Handshake, KeyFormat, ResolvedSignature, SignatureAlgorithm,
@@ -43,6 +43,18 @@ pub struct MessageNames {
     pub ty: TypeRef,
     /// The request header (name, value) that tells this message apart, when one does.
     pub header: Option<(String, String)>,
+    /// The reply the provider reads back, when it reads one.
+    pub reply: Option<ReplyView>,
+}
+
+/// `::asyncgen_runtime::ReplyFormat` for `format`: the receiver writes and the sender reads a
+/// reply with the same value.
+pub fn reply_format(format: &BodyFormat) -> TokenStream {
+    match format {
+        BodyFormat::Json => quote!(::asyncgen_runtime::ReplyFormat::Json),
+        BodyFormat::Xml { root } => quote!(::asyncgen_runtime::ReplyFormat::Xml { root: #root }),
+        BodyFormat::Text => quote!(::asyncgen_runtime::ReplyFormat::Text),
+    }
 }
 
 impl<'a> Names<'a> {
@@ -94,6 +106,7 @@ impl<'a> Names<'a> {
                             variant: ident(&v.name),
                             method,
                             name,
+                            reply: view.replies.get(&key).cloned(),
                             key,
                             ty: v.ty.clone(),
                             header,
@@ -348,6 +361,27 @@ pub struct EndpointSummary {
     /// `(message name, handler method)` for each message.
     pub messages: Vec<(String, String)>,
     pub security: Option<SecuritySummary>,
+    /// The messages whose provider reads a reply: their handler methods have no default.
+    pub replies: Vec<ReplySummary>,
+}
+
+/// A message whose provider reads a reply, as a scaffold implements its handler method.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReplySummary {
+    /// The message's name.
+    pub message: String,
+    /// The same, as a Rust string literal.
+    pub message_literal: String,
+    /// Its handler method.
+    pub method: String,
+    /// Its payload type as `main.rs` of a scaffolded package writes it (`api::types::Call`).
+    pub event_type: String,
+    /// The reply's type, likewise.
+    pub reply_type: String,
+    pub content_type: String,
+    /// The first example payload of the reply's first message, as a Rust string literal of
+    /// its JSON, when the document gives one.
+    pub example: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -392,6 +426,32 @@ pub fn summaries(api: &Api, space: &TypeSpace, views: &Views) -> Vec<EndpointSum
                     if sig.signed_parts().is_some_and(|p| p.iter().any(|part| part.signs_url()))),
                 description: describe(s),
             }),
+            replies: n
+                .messages
+                .iter()
+                .filter_map(|m| {
+                    let reply = m.reply.as_ref()?;
+                    let paths = crate::paths::Paths::under(space, quote!(api::types::));
+                    let text = |ty| {
+                        crate::format::type_text(&crate::paths::type_path(space, &paths, ty))
+                    };
+                    let example = reply
+                        .messages
+                        .first()
+                        .and_then(|k| api.messages.get(k))
+                        .and_then(|m| m.examples.iter().find_map(|e| e.payload.as_ref()))
+                        .map(|payload| format!("{:?}", payload.to_string()));
+                    Some(ReplySummary {
+                        message: m.name.clone(),
+                        message_literal: format!("{:?}", m.name),
+                        method: m.method.clone(),
+                        event_type: text(&m.ty),
+                        reply_type: text(&reply.ty),
+                        content_type: reply.content_type.clone(),
+                        example,
+                    })
+                })
+                .collect(),
         })
         .collect()
 }

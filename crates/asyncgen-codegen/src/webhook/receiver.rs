@@ -53,12 +53,27 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
         let method = format_ident!("{}", m.method);
         let ty = type_path(space, &paths, &m.ty);
         let variant = &m.variant;
-        let doc = method_doc(api, m);
-        quote! {
-            #( #[doc = #doc] )*
-            fn #method(&self, event: #ty) -> impl ::std::future::Future<Output = #result> + ::std::marker::Send {
-                self.fallback(types::#event::#variant(event))
+        let mut doc = method_doc(api, m);
+        match &m.reply {
+            // The provider reads what it returns: there is nothing to default to.
+            Some(reply) => {
+                let reply_ty = type_path(space, &paths, &reply.ty);
+                doc.pop();
+                doc.push(format!(
+                    " The provider reads the reply from the response: it is sent back as `{}` (status 200). It is handled in the request, even under queued delivery.",
+                    reply.content_type
+                ));
+                quote! {
+                    #( #[doc = #doc] )*
+                    fn #method(&self, event: #ty) -> impl ::std::future::Future<Output = ::std::result::Result<#reply_ty, ::asyncgen_runtime::receiver::HandlerError>> + ::std::marker::Send;
+                }
             }
+            None => quote! {
+                #( #[doc = #doc] )*
+                fn #method(&self, event: #ty) -> impl ::std::future::Future<Output = #result> + ::std::marker::Send {
+                    self.fallback(types::#event::#variant(event))
+                }
+            },
         }
     });
     let decode_error = quote!(::asyncgen_runtime::receiver::DecodeError);
@@ -81,9 +96,34 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
             }
         }
     };
+    let reply = quote!(::asyncgen_runtime::receiver::Reply);
     let arms = n.messages.iter().map(|m| {
         let (method, variant) = (format_ident!("{}", m.method), &m.variant);
-        quote!(types::#event::#variant(event) => handler.#method(event).await,)
+        match &m.reply {
+            Some(r) => {
+                let (format, content_type) = (super::reply_format(&r.format), &r.content_type);
+                quote! {
+                    types::#event::#variant(event) => {
+                        let reply = handler.#method(event).await?;
+                        return #reply::encode(#format, #content_type, &reply);
+                    }
+                }
+            }
+            None => quote!(types::#event::#variant(event) => handler.#method(event).await?,),
+        }
+    });
+    let replying: Vec<_> = n
+        .messages
+        .iter()
+        .filter(|m| m.reply.is_some())
+        .map(|m| &m.variant)
+        .collect();
+    let replies = (!replying.is_empty()).then(|| {
+        quote! {
+            fn replies(&self, event: &Self::Event) -> bool {
+                ::std::matches!(event, #( types::#event::#replying(_) )|*)
+            }
+        }
     });
     let name_arms = n.messages.iter().map(|m| {
         let (variant, name) = (&m.variant, &m.name);
@@ -197,13 +237,16 @@ fn endpoint(api: &Api, space: &TypeSpace, n: &Names<'_>) -> TokenStream {
 
             #decode
 
-            fn handle(&self, event: Self::Event) -> impl ::std::future::Future<Output = #result> + ::std::marker::Send {
+            #replies
+
+            fn handle(&self, event: Self::Event) -> impl ::std::future::Future<Output = ::std::result::Result<#reply, ::asyncgen_runtime::receiver::HandlerError>> + ::std::marker::Send {
                 let handler = ::std::sync::Arc::clone(&self.handler);
                 async move {
                     match event {
                         #( #arms )*
-                        types::#event::Unknown(event) => handler.unknown(event).await,
+                        types::#event::Unknown(event) => handler.unknown(event).await?,
                     }
+                    ::std::result::Result::Ok(#reply::none())
                 }
             }
         }

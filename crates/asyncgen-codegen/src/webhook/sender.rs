@@ -62,12 +62,34 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
     let methods = n.messages.iter().map(|m| {
         let method = format_ident!("send_{}", m.method);
         let ty = type_path(space, &paths, &m.ty);
-        match &m.header {
-            Some((name, value)) => {
-                let doc = format!(
-                    " Posts a `{}` event, named by its `{name}: {value}` header.",
-                    m.name
-                );
+        let mut doc = format!(" Posts a `{}` event", m.name);
+        if let Some((name, value)) = &m.header {
+            doc.push_str(&format!(", named by its `{name}: {value}` header"));
+        }
+        match (&m.header, &m.reply) {
+            (header, Some(reply)) => {
+                let reply_ty = type_path(space, &paths, &reply.ty);
+                let format = super::reply_format(&reply.format);
+                let extra = match header {
+                    Some((name, value)) => {
+                        quote!(::asyncgen_runtime::sender::Sender::headers(&[(#name, #value)])?)
+                    }
+                    None => quote!(::asyncgen_runtime::sender::HeaderMap::new()),
+                };
+                doc.push_str(&format!(
+                    ", and reads the receiver's reply (`{}`).",
+                    reply.content_type
+                ));
+                quote! {
+                    #[doc = #doc]
+                    pub async fn #method(&self, event: &#ty) -> ::std::result::Result<::asyncgen_runtime::sender::Replied<#reply_ty>, ::asyncgen_runtime::sender::SendError> {
+                        let extra = #extra;
+                        self.sender.send_json_for_reply(event, &extra, #format).await
+                    }
+                }
+            }
+            (Some((name, value)), None) => {
+                doc.push('.');
                 quote! {
                     #[doc = #doc]
                     pub async fn #method(&self, event: &#ty) -> #sent {
@@ -75,8 +97,8 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
                     }
                 }
             }
-            None => {
-                let doc = format!(" Posts a `{}` event.", m.name);
+            (None, None) => {
+                doc.push('.');
                 quote! {
                     #[doc = #doc]
                     pub async fn #method(&self, event: &#ty) -> #sent {
@@ -86,12 +108,14 @@ fn endpoint(space: &TypeSpace, n: &Names<'_>) -> TokenStream {
             }
         }
     });
-    // Where a header names the event, the endpoint-wide `send` posts each variant through its
-    // own method, so the header goes with it.
+    // Where a header names the event, the endpoint-wide `send` sets it per variant.
     let send_any = if n.messages.iter().any(|m| m.header.is_some()) {
         let arms = n.messages.iter().map(|m| {
-            let (variant, method) = (&m.variant, format_ident!("send_{}", m.method));
-            quote!(types::#event::#variant(event) => self.#method(event).await,)
+            let variant = &m.variant;
+            match &m.header {
+                Some((name, value)) => quote!(types::#event::#variant(event) => self.sender.send_json_with_header(event, #name, #value).await,),
+                None => quote!(types::#event::#variant(event) => self.sender.send_json(event).await,),
+            }
         });
         quote! {
             match event {

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{At, Ctx, Merged, unique};
-use crate::model::{Channel, Direction, Operation, Parameter};
+use crate::model::{Channel, Direction, Operation, Parameter, Reply};
 
 pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
     for (address, item) in root
@@ -40,9 +40,20 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
                     .unwrap_or_else(|| format!("{address}_{verb}")),
             );
             let mut messages = Vec::new();
+            // A channel's `oneOf` written one level too shallow, beside its only operation
+            // whose `message` has neither a payload nor its own `oneOf`: read as that message's
+            // alternatives (the validator says so, with `misplaced-field`).
+            let stray = item
+                .get("oneOf")
+                .filter(|_| item.get("publish").is_none() || item.get("subscribe").is_none());
             if let Some(message) = merged.get("message") {
-                let alternatives = match message.get("oneOf") {
-                    Some(list) if !super::node_is_ref(message) => list.items(),
+                let alternatives = match (message.get("oneOf"), stray) {
+                    (Some(list), _) if !super::node_is_ref(message) => list.items(),
+                    (None, Some(list))
+                        if !super::node_is_ref(message) && message.get("payload").is_none() =>
+                    {
+                        list.items()
+                    }
                     _ => vec![message.clone()],
                 };
                 let many = alternatives.len() > 1;
@@ -62,6 +73,16 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
                     }
                 }
             }
+            // 2.x cannot say that the provider reads a reply; `x-asyncgen-reply` does (3.x:
+            // the operation's `reply`).
+            let reply = merged.get("x-asyncgen-reply").and_then(|r| {
+                let k = ctx.message(r, &format!("{key}Reply"))?;
+                Some(Reply {
+                    channel: None,
+                    messages: vec![k],
+                    address_location: None,
+                })
+            });
             let security = ctx.security(merged.get("security"), &key);
             ctx.operations.insert(
                 key.clone(),
@@ -74,7 +95,7 @@ pub(super) fn lower<'a>(ctx: &mut Ctx<'a>, root: &At<'a>) {
                     summary: merged.str("summary"),
                     description: merged.str("description"),
                     security,
-                    reply: None,
+                    reply,
                     bindings: merged.bindings(),
                     extensions: merged.extensions(),
                     origin: op.origin(),

@@ -35,7 +35,7 @@ pub enum IssueKind {
     /// dispatch this generator cannot follow.
     VendorDispatch,
     /// Messages recognised by the event-type header of their endpoint's signature preset,
-    /// equal to the event type the document gives them.
+    /// equal to their `name`.
     PresetDispatch,
 }
 

@@ -239,6 +239,7 @@ impl<'a> Builder<'a> {
                 };
                 props
                     .iter()
+                    .filter(|(name, _)| is_header_name(name))
                     .filter_map(|(name, p)| {
                         let value = single_value(&self.merged_view(p))?.clone();
                         let text = match value {
@@ -246,7 +247,10 @@ impl<'a> Builder<'a> {
                             Value::Number(_) | Value::Bool(_) => value.to_string(),
                             _ => return None,
                         };
-                        Some((name.clone(), text))
+                        // What a header can carry and a receiver reads back unchanged.
+                        text.bytes()
+                            .all(|b| b.is_ascii_graphic() || b == b' ')
+                            .then(|| (name.clone(), text))
                     })
                     .collect()
             })

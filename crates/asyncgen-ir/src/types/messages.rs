@@ -28,12 +28,16 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The payload type of message `key`.
+    pub fn payload_type(&self, key: &str) -> Option<TypeRef> {
+        self.space.messages.get(key)?.payload.clone()
+    }
+
     /// A union over the messages `keys` (each variant carrying its message key), dispatched by
     /// derived or explicit rules, with a catch-all for anything else; named after `name`.
     /// Messages that nothing else tells apart, arriving where the provider of the signature
     /// preset names the event type in a header ([`Builder::with_event_headers`]), are
-    /// recognised by that header equal to the event type the document gives them
-    /// (`x-ballerina-event-type`, else the message's `name`), each with a warning.
+    /// recognised by that header equal to the message's `name`, each with a warning.
     pub fn message_union(
         &mut self,
         name: &str,
@@ -154,23 +158,13 @@ impl<'a> Builder<'a> {
             if *rule != Rule::Attempt {
                 continue;
             }
-            let vendor = m
-                .extensions
-                .get("x-ballerina-event-type")
-                .and_then(Value::as_str);
-            let (value, source, pointer) = match (vendor, &m.name) {
-                (Some(v), _) => (
-                    v,
-                    "`x-ballerina-event-type`",
-                    format!("{}/x-ballerina-event-type", m.origin.pointer),
-                ),
-                (None, Some(n)) => (
-                    n.as_str(),
-                    "its `name`",
-                    format!("{}/name", m.origin.pointer),
-                ),
-                (None, None) => continue,
+            // The message's machine-friendly `name` (GitHub's `push`, `issue_comment`): published
+            // documents spell the header's value there. Their `x-ballerina-event-type` is
+            // another thing (GitHub's: the body's `action`), so it is not read here.
+            let Some(value) = m.name.as_deref() else {
+                continue;
             };
+            let (source, pointer) = ("its `name`", format!("{}/name", m.origin.pointer));
             *rule = Rule::Header {
                 name: header.to_owned(),
                 value: value.to_owned(),

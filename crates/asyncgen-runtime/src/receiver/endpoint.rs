@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 /// What one route does with a verified payload. Generated code implements it for a wrapper
 /// around the user's handler trait; `decode` is the generated dispatch (an unknown event is a
-/// variant of `Event`, not an error), `handle` calls the user's method.
+/// variant of `Event`, not an error), `handle` calls the user's method and returns what the
+/// provider reads back ([`Reply::none`] for most providers).
 ///
 /// In queued delivery `decode` runs twice: on receipt, to answer 400 for a payload that fits no
 /// message, and in the worker, which reads the stored bytes (and the stored [`HEADERS`]) back.
@@ -29,9 +30,53 @@ pub trait Endpoint: Send + Sync + 'static {
     /// an error answers 400 with its reason.
     fn decode(&self, payload: &[u8], headers: &EventHeaders) -> Result<Self::Event, DecodeError>;
 
+    /// Whether the provider reads a reply to `event` from the response (Twilio's TwiML, an
+    /// interaction's answer): such an event is handled in the request, even in queued
+    /// delivery, because the reply exists only once the handler has run.
+    fn replies(&self, event: &Self::Event) -> bool {
+        let _ = event;
+        false
+    }
+
     /// Handles one event. An error answers 500 in direct delivery (the provider retries) and is
-    /// retried with backoff in queued delivery.
-    fn handle(&self, event: Self::Event) -> impl Future<Output = Result<(), HandlerError>> + Send;
+    /// retried with backoff in queued delivery; a reply's body is sent back with status 200,
+    /// no reply is a 204 (direct) or 202 (queued).
+    fn handle(
+        &self,
+        event: Self::Event,
+    ) -> impl Future<Output = Result<Reply, HandlerError>> + Send;
+}
+
+/// What the provider reads back from the response to an event: nothing, or a body with its
+/// content type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reply(Option<(String, bytes::Bytes)>);
+
+impl Reply {
+    /// No body: the status alone says the event was accepted.
+    pub fn none() -> Self {
+        Reply(None)
+    }
+
+    /// `body`, sent with `content_type`.
+    pub fn body(content_type: impl Into<String>, body: impl Into<bytes::Bytes>) -> Self {
+        Reply(Some((content_type.into(), body.into())))
+    }
+
+    /// `value` written in `format`, sent with `content_type`; a value that cannot be written so
+    /// fails the delivery like a handler error.
+    pub fn encode<T: serde::Serialize + ?Sized>(
+        format: crate::ReplyFormat,
+        content_type: &str,
+        value: &T,
+    ) -> Result<Self, HandlerError> {
+        Ok(Reply::body(content_type, format.encode(value)?))
+    }
+
+    /// The content type and the body, if there is one.
+    pub fn parts(&self) -> Option<(&str, &bytes::Bytes)> {
+        self.0.as_ref().map(|(t, b)| (t.as_str(), b))
+    }
 }
 
 /// The request headers an endpoint asked for ([`Endpoint::HEADERS`]), as received: names in
@@ -212,14 +257,15 @@ pub(crate) enum RunError {
 pub(crate) trait ErasedEndpoint: Send + Sync + 'static {
     /// [`Endpoint::HEADERS`].
     fn headers(&self) -> &'static [&'static str];
-    /// Decodes and drops: does the payload fit a message?
-    fn check(&self, payload: &[u8], headers: &EventHeaders) -> Result<(), DecodeError>;
+    /// Decodes and drops: does the payload fit a message, and does the provider read a reply
+    /// to it ([`Endpoint::replies`])?
+    fn check(&self, payload: &[u8], headers: &EventHeaders) -> Result<bool, DecodeError>;
     /// Decodes and handles.
     fn run<'a>(
         &'a self,
         payload: &'a [u8],
         headers: &'a EventHeaders,
-    ) -> BoxFuture<'a, Result<(), RunError>>;
+    ) -> BoxFuture<'a, Result<Reply, RunError>>;
 }
 
 impl<E: Endpoint> ErasedEndpoint for E {
@@ -227,15 +273,16 @@ impl<E: Endpoint> ErasedEndpoint for E {
         E::HEADERS
     }
 
-    fn check(&self, payload: &[u8], headers: &EventHeaders) -> Result<(), DecodeError> {
-        self.decode(payload, headers).map(drop)
+    fn check(&self, payload: &[u8], headers: &EventHeaders) -> Result<bool, DecodeError> {
+        self.decode(payload, headers)
+            .map(|event| self.replies(&event))
     }
 
     fn run<'a>(
         &'a self,
         payload: &'a [u8],
         headers: &'a EventHeaders,
-    ) -> BoxFuture<'a, Result<(), RunError>> {
+    ) -> BoxFuture<'a, Result<Reply, RunError>> {
         Box::pin(async move {
             let event = self.decode(payload, headers).map_err(RunError::Decode)?;
             self.handle(event).await.map_err(RunError::Handler)
@@ -250,14 +297,14 @@ pub(crate) fn spawn_run(
     endpoint: Arc<dyn ErasedEndpoint>,
     payload: bytes::Bytes,
     headers: EventHeaders,
-) -> tokio::task::JoinHandle<Result<(), RunError>> {
+) -> tokio::task::JoinHandle<Result<Reply, RunError>> {
     tokio::spawn(async move { endpoint.run(&payload, &headers).await })
 }
 
 /// The outcome of a task started by [`spawn_run`].
 pub(crate) fn joined(
-    result: Result<Result<(), RunError>, tokio::task::JoinError>,
-) -> Result<(), RunError> {
+    result: Result<Result<Reply, RunError>, tokio::task::JoinError>,
+) -> Result<Reply, RunError> {
     match result {
         Ok(result) => result,
         Err(join) if join.is_panic() => {

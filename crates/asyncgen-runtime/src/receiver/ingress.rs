@@ -7,6 +7,7 @@
 //! | signature, token or JWT missing or wrong | 401 (400 when a token must be read from a body that is not JSON) |
 //! | payload fits no message | 400 with the decoder's reason |
 //! | direct: handled / handler failed | 204 / 500 |
+//! | an event whose provider reads a reply ([`Endpoint::replies`], handled in the request even when queued): the reply / none | 200 with its body / 204 |
 //! | queued: stored, or a duplicate of a stored event | 202 |
 //! | queued: queue full | 503 with `Retry-After` |
 //! | queued: storage failed | 500 |
@@ -22,6 +23,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::builder::{Delivery, Settings};
+#[cfg(doc)]
+use super::endpoint::Endpoint;
 use super::endpoint::{EventHeaders, RunError, joined, spawn_run};
 use super::verify::Incoming;
 use super::{RouteState, Shared};
@@ -141,7 +144,16 @@ async fn read_body(
 
 async fn direct(route: &RouteState, payload: Bytes, headers: EventHeaders) -> Response {
     match joined(spawn_run(route.endpoint.clone(), payload, headers).await) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(reply) => match reply.parts() {
+            Some((content_type, body)) => {
+                let mut response = (StatusCode::OK, body.clone()).into_response();
+                if let Ok(value) = HeaderValue::from_str(content_type) {
+                    response.headers_mut().insert(header::CONTENT_TYPE, value);
+                }
+                response
+            }
+            None => StatusCode::NO_CONTENT.into_response(),
+        },
         Err(RunError::Decode(e)) => {
             tracing::warn!(route = %route.id, reason = %e, "payload refused");
             text(StatusCode::BAD_REQUEST, e.reason())
@@ -171,11 +183,16 @@ async fn queued(route: &RouteState, shared: &Shared, received: Received<'_>) -> 
         payload,
         received_at,
     } = received;
-    // Decoded here only to refuse what no worker could handle; the worker decodes the stored
-    // bytes again.
-    if let Err(e) = route.endpoint.check(&payload, &kept) {
-        tracing::warn!(route = %route.id, reason = %e, "payload refused");
-        return text(StatusCode::BAD_REQUEST, e.reason());
+    // Decoded here to refuse what no worker could handle (the worker decodes the stored bytes
+    // again), and to answer in the request an event whose provider waits for a reply: only
+    // the handler can give it.
+    match route.endpoint.check(&payload, &kept) {
+        Err(e) => {
+            tracing::warn!(route = %route.id, reason = %e, "payload refused");
+            return text(StatusCode::BAD_REQUEST, e.reason());
+        }
+        Ok(true) => return direct(route, payload, kept).await,
+        Ok(false) => {}
     }
     let Some(queue) = &shared.queue else {
         // `build` refuses queued delivery without a queue.

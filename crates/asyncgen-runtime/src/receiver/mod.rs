@@ -9,7 +9,7 @@
 //! # impl Endpoint for MyEndpoint {
 //! #     type Event = serde_json::Value;
 //! #     fn decode(&self, p: &[u8], _: &EventHeaders) -> Result<Self::Event, DecodeError> { Ok(serde_json::from_slice(p)?) }
-//! #     async fn handle(&self, _: Self::Event) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn handle(&self, _: Self::Event) -> Result<Reply, HandlerError> { Ok(Reply::none()) }
 //! # }
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! const SIGNATURE: Security = Security::new(
@@ -49,7 +49,9 @@ use tokio_util::sync::CancellationToken;
 use self::builder::Settings;
 pub use self::builder::{Delivery, ReceiverBuilder};
 use self::endpoint::ErasedEndpoint;
-pub use self::endpoint::{DecodeError, Endpoint, EventHeaders, HandlerError, accept_unhandled};
+pub use self::endpoint::{
+    DecodeError, Endpoint, EventHeaders, HandlerError, Reply, accept_unhandled,
+};
 pub use self::retry::RetryPolicy;
 pub use self::route::{Dedupe, Route};
 pub use self::tls::TlsFiles;

@@ -116,7 +116,8 @@ impl Worker {
 
         let id = lease.id.clone();
         match result {
-            Ok(()) => {
+            // Routes whose provider reads a reply never queue: nobody would read it here.
+            Ok(_reply) => {
                 self.settle(self.queue.ack(lease).await, &route);
                 tracing::debug!(worker = self.n, %route, %id, attempt, "event handled");
             }

@@ -6,7 +6,7 @@
 mod post;
 mod sign;
 
-pub use self::post::{AttemptError, Delivered, DeliveryPolicy, SendError, Sender};
+pub use self::post::{AttemptError, Delivered, DeliveryPolicy, Replied, SendError, Sender};
 pub use self::sign::{Outgoing, SignError, SignedRequest, Signer};
 /// The header types of [`Sender::send_with_headers`], so generated code needs no `http`
 /// dependency of its own.

@@ -98,12 +98,20 @@ impl Sender {
         name: &str,
         value: &str,
     ) -> Result<Delivered, SendError> {
-        let mut extra = HeaderMap::new();
-        extra.insert(
-            super::sign::header_name(name)?,
-            super::sign::header_value(value)?,
-        );
-        self.send_json_with_headers(event, &extra).await
+        self.send_json_with_headers(event, &Sender::headers(&[(name, value)])?)
+            .await
+    }
+
+    /// The headers `pairs` (name, value); an error names the first that is not a valid header.
+    pub fn headers(pairs: &[(&str, &str)]) -> Result<HeaderMap, SendError> {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                super::sign::header_name(name)?,
+                super::sign::header_value(value)?,
+            );
+        }
+        Ok(map)
     }
 
     /// Serializes `event`, then signs and posts it with `extra` headers.
@@ -123,12 +131,40 @@ impl Sender {
         payload: &[u8],
         extra: &HeaderMap,
     ) -> Result<Delivered, SendError> {
+        self.deliver(payload, extra)
+            .await
+            .map(|(delivered, _)| delivered)
+    }
+
+    /// Serializes `event`, signs and posts it with `extra` headers, and reads the receiver's
+    /// reply in `format` (a provider that reads replies, imitated).
+    pub async fn send_json_for_reply<T: serde::Serialize, R: serde::de::DeserializeOwned>(
+        &self,
+        event: &T,
+        extra: &HeaderMap,
+        format: crate::ReplyFormat,
+    ) -> Result<Replied<R>, SendError> {
+        let payload = serde_json::to_vec(event).map_err(|e| SignError::NotJson(e.to_string()))?;
+        let (delivered, body) = self.deliver(&payload, extra).await?;
+        let reply = format.decode(&body).map_err(|error| SendError::Reply {
+            status: delivered.status,
+            error,
+        })?;
+        Ok(Replied { delivered, reply })
+    }
+
+    /// Posts until an attempt is answered 2xx or the policy gives up; the answer's body.
+    async fn deliver(
+        &self,
+        payload: &[u8],
+        extra: &HeaderMap,
+    ) -> Result<(Delivered, bytes::Bytes), SendError> {
         let mut attempts = 0u32;
         let mut delays = self.policy.retries.iter();
         loop {
             attempts += 1;
             let last = match self.attempt(payload, extra).await {
-                Ok(status) => return Ok(Delivered { status, attempts }),
+                Ok((status, body)) => return Ok((Delivered { status, attempts }, body)),
                 Err(AttemptOutcome::Sign(e)) => return Err(SendError::Sign(e)),
                 Err(AttemptOutcome::Failed(e)) => e,
             };
@@ -146,7 +182,7 @@ impl Sender {
         &self,
         payload: &[u8],
         extra: &HeaderMap,
-    ) -> Result<StatusCode, AttemptOutcome> {
+    ) -> Result<(StatusCode, bytes::Bytes), AttemptOutcome> {
         // The signer sees the request as it goes out: the URL, for the schemes that sign it
         // (Twilio, Plivo, Square, HubSpot), and the caller's headers, which a signature may
         // cover (a message id).
@@ -176,7 +212,7 @@ impl Sender {
             .await
             .map_err(|e| failed(AttemptError::from_reqwest(e)))?;
         if status.is_success() {
-            return Ok(status);
+            return Ok((status, body));
         }
         let mut text = String::from_utf8_lossy(&body).into_owned();
         if text.len() > 512 {
@@ -204,6 +240,15 @@ pub struct Delivered {
     pub attempts: u32,
 }
 
+/// A delivery that was answered 2xx, with the reply the receiver sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replied<R> {
+    /// The delivery.
+    pub delivered: Delivered,
+    /// The reply, decoded.
+    pub reply: R,
+}
+
 /// A delivery failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -211,6 +256,14 @@ pub enum SendError {
     /// The payload could not be signed; nothing was sent.
     #[error(transparent)]
     Sign(#[from] SignError),
+    /// The receiver accepted the event but its reply is not of the reply's type.
+    #[error("answered {status} with a reply that does not decode: {error}")]
+    Reply {
+        /// The 2xx status.
+        status: StatusCode,
+        /// Why the reply does not decode.
+        error: crate::ReplyError,
+    },
     /// Every attempt failed.
     #[error("delivery failed after {attempts} attempt(s): {last}")]
     Failed {

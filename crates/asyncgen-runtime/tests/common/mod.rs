@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use asyncgen_runtime::receiver::{DecodeError, Endpoint, EventHeaders, HandlerError, Receiver};
+use asyncgen_runtime::receiver::{
+    DecodeError, Endpoint, EventHeaders, HandlerError, Receiver, Reply,
+};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -56,7 +58,7 @@ impl Endpoint for Counting {
         Ok(serde_json::from_slice(payload)?)
     }
 
-    async fn handle(&self, event: Event) -> Result<(), HandlerError> {
+    async fn handle(&self, event: Event) -> Result<Reply, HandlerError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if self.fail_permanently.load(Ordering::SeqCst) {
             return Err(HandlerError::permanent("refused for good"));
@@ -65,7 +67,7 @@ impl Endpoint for Counting {
             return Err(HandlerError::msg("downstream unavailable"));
         }
         *self.seen.lock().unwrap().entry(event.id).or_default() += 1;
-        Ok(())
+        Ok(Reply::none())
     }
 }
 

@@ -20,6 +20,7 @@ mod jwt;
 mod payload_pointer;
 mod read;
 mod reconnect;
+mod reply;
 mod signature;
 mod token_expiry;
 mod topic;
@@ -45,6 +46,7 @@ pub use heartbeat::Heartbeat;
 pub use jwt::{Jwt, JwtAlgorithm, JwtClaims};
 pub use payload_pointer::{PayloadPointer, PayloadPointerError};
 pub use reconnect::{Jitter, Reconnect};
+pub use reply::Reply;
 pub use signature::{
     EventIdLocation, Handshake, KeyFormat, ResolvedSignature, ResolvedTimestamp, Signature,
     SignatureAlgorithm, SignatureEncoding, SignatureEventId, SignatureLocation, SignatureTimestamp,
@@ -200,6 +202,9 @@ fn committed_schema(name: &str) -> Value {
         "x-asyncgen-jwt" => include_str!("../../../../specs/extensions/x-asyncgen-jwt.schema.json"),
         "x-asyncgen-reconnect" => {
             include_str!("../../../../specs/extensions/x-asyncgen-reconnect.schema.json")
+        }
+        "x-asyncgen-reply" => {
+            include_str!("../../../../specs/extensions/x-asyncgen-reply.schema.json")
         }
         "x-asyncgen-signature" => {
             include_str!("../../../../specs/extensions/x-asyncgen-signature.schema.json")
@@ -359,7 +364,7 @@ const fn entry<T: InContext + schemars::JsonSchema>() -> ExtensionInfo {
     }
 }
 
-static EXTENSIONS: [ExtensionInfo; 9] = [
+static EXTENSIONS: [ExtensionInfo; 10] = [
     entry::<Signature>(),
     entry::<Jwt>(),
     entry::<BodyToken>(),
@@ -369,6 +374,7 @@ static EXTENSIONS: [ExtensionInfo; 9] = [
     entry::<Reconnect>(),
     entry::<Heartbeat>(),
     entry::<Delivery>(),
+    entry::<Reply>(),
 ];
 
 /// Every extension, in the order of specs/README.md.

@@ -358,6 +358,10 @@ pub static CHANNEL2: Obj = Obj {
         ),
         ("title", "`title` on a channel is AsyncAPI 3.x"),
         ("summary", "`summary` on a channel is AsyncAPI 3.x"),
+        (
+            "oneOf",
+            "`oneOf` belongs under the operation's `message`: it is read there (indent it under `message`)",
+        ),
     ],
 };
 

@@ -285,6 +285,7 @@ impl<'a> Walker<'a> {
             Kind::SecurityRequirement => self.check_security_requirement(file, ptr, value),
             Kind::OperationMessage2 => {
                 if let Some(alternatives) = value.get("oneOf").filter(|_| !is_ref(value)) {
+                    self.beside_one_of(file, &ptr, value);
                     match alternatives.as_array() {
                         Some(items) => {
                             for (i, item) in items.iter().enumerate() {
@@ -439,6 +440,25 @@ impl<'a> Walker<'a> {
                     (None, None) => "custom fields must start with `x-`".to_owned(),
                 });
             }
+        }
+    }
+
+    /// Message fields written beside a 2.x `oneOf` (`name: orders` over the alternatives, as
+    /// published documents label a group): the alternatives are the messages, so each such
+    /// field is ignored, said where it is.
+    fn beside_one_of(&mut self, file: FileId, ptr: &Loc<'_>, value: &Value) {
+        let Some(map) = value.as_object() else {
+            return;
+        };
+        for key in map.keys().filter(|k| *k != "oneOf" && !k.starts_with("x-")) {
+            let msg = format!(
+                "`{key}` beside `oneOf` is ignored: the message is one of the `oneOf` alternatives"
+            );
+            let d = self.emit(Code::MisplacedField, msg, file, Loc::Key(ptr, key));
+            d.location.at_key = true;
+            d.help = Some(format!(
+                "move `{key}` into the alternatives that it describes, or remove it"
+            ));
         }
     }
 

@@ -197,24 +197,28 @@ impl<H: WebhookHandler> ::asyncgen_runtime::receiver::Endpoint for WebhookRoute<
         &self,
         event: Self::Event,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::asyncgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<
+            ::asyncgen_runtime::receiver::Reply,
+            ::asyncgen_runtime::receiver::HandlerError,
+        >,
     > + ::std::marker::Send {
         let handler = ::std::sync::Arc::clone(&self.handler);
         async move {
             match event {
-                types::WebhookEvent::CallEvent(event) => handler.call_event(event).await,
-                types::WebhookEvent::SmsEvent(event) => handler.sms_event(event).await,
+                types::WebhookEvent::CallEvent(event) => handler.call_event(event).await?,
+                types::WebhookEvent::SmsEvent(event) => handler.sms_event(event).await?,
                 types::WebhookEvent::AgentStatusEvent(event) => {
-                    handler.agent_status_event(event).await
+                    handler.agent_status_event(event).await?
                 }
                 types::WebhookEvent::ContactEvent(event) => {
-                    handler.contact_event(event).await
+                    handler.contact_event(event).await?
                 }
                 types::WebhookEvent::ChangeLogEvent(event) => {
-                    handler.change_log_event(event).await
+                    handler.change_log_event(event).await?
                 }
-                types::WebhookEvent::Unknown(event) => handler.unknown(event).await,
+                types::WebhookEvent::Unknown(event) => handler.unknown(event).await?,
             }
+            ::std::result::Result::Ok(::asyncgen_runtime::receiver::Reply::none())
         }
     }
 }
