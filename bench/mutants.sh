@@ -19,9 +19,10 @@
 #              scheme.rs, secret.rs, key.rs, handshake.rs, receiver/verify.rs, receiver/form.rs,
 #              sender/sign.rs; tests --lib, --test verification, --test forgeries, --test sender
 #   queue      asyncgen-runtime queue acknowledgement and retry: receiver/ingress.rs,
-#              receiver/worker.rs, receiver/retry.rs, queue/** (mod.rs, redb_queue/); tests --lib,
-#              --test queue (without the 10,000-request load test, which pins throughput, not a
-#              verdict the other queue tests leave open), --test store, --test crash,
+#              receiver/worker.rs, receiver/retry.rs, queue/** (mod.rs, redb_queue/, postgres.rs);
+#              tests --lib, --test queue (without the 10,000-request load test, which pins
+#              throughput, not a verdict the other queue tests leave open), --test store,
+#              --test conformance (both backends; it starts a PostgreSQL server), --test crash,
 #              --test ingress, --test serve (the body deadline's 408 in ingress.rs)
 #   ir         asyncgen-ir src/webhook.rs (security requirements lowered to endpoints); tests
 #              --lib --tests of asyncgen-ir
@@ -99,8 +100,8 @@ group_args() {
     case "$1" in
         verify) printf '%s\n' -p asyncgen-runtime --no-default-features --features receiver,sender \
             -C --lib -C --test=verification -C --test=forgeries -C --test=sender ;;
-        queue) printf '%s\n' -p asyncgen-runtime --no-default-features --features receiver,sender \
-            -C --lib -C --test=queue -C --test=store -C --test=crash -C --test=ingress \
+        queue) printf '%s\n' -p asyncgen-runtime --no-default-features --features receiver,sender,queue-postgres \
+            -C --lib -C --test=queue -C --test=store -C --test=conformance -C --test=crash -C --test=ingress \
             -C --test=serve \
             -- -- --skip load_10k_requests_50_connections ;;
         ir) printf '%s\n' -p asyncgen-ir -C --lib -C --tests ;;

@@ -231,7 +231,12 @@ fn receiver(receiver: &ReceiverArgs) -> Result<PathBuf, Failure> {
         Some(n) => n.clone(),
         None => package_name(&args.out_dir, "webhook-receiver"),
     };
-    let runtime = runtime_dependency(args.runtime_path.as_deref(), &settings)?;
+    let runtime = runtime_dependency(
+        args.runtime_path.as_deref(),
+        &settings,
+        // `--queue postgres://...`: the queue several receivers share.
+        &["queue-postgres"],
+    )?;
     let title = run.title.clone();
     let secrets = secrets(&run.endpoints);
     let signs_url = secrets.iter().any(|s| s.signs_url);
@@ -272,7 +277,7 @@ fn client(args: &PackageArgs) -> Result<(PathBuf, String), Failure> {
         Some(n) => n.clone(),
         None => package_name(&args.out_dir, "websocket-client"),
     };
-    let runtime = runtime_dependency(args.runtime_path.as_deref(), &settings)?;
+    let runtime = runtime_dependency(args.runtime_path.as_deref(), &settings, &[])?;
     let url = socket
         .urls
         .first()
@@ -429,11 +434,16 @@ fn package_name(dir: &Path, fallback: &str) -> String {
 
 /// The `asyncgen-runtime` dependency as TOML, with the feature of each output generated: a
 /// path when given, else this release's version.
-fn runtime_dependency(path: Option<&Path>, settings: &Settings) -> Result<String, Failure> {
+fn runtime_dependency(
+    path: Option<&Path>,
+    settings: &Settings,
+    extra: &[&'static str],
+) -> Result<String, Failure> {
     let features: Vec<&str> = Output::ALL
         .iter()
         .filter(|o| settings.outputs.includes(**o))
         .filter_map(|o| o.runtime_feature())
+        .chain(extra.iter().copied())
         .collect();
     let features = format!(
         "default-features = false, features = {}",

@@ -12,14 +12,11 @@
 mod common;
 
 use common::{
-    check_and_build, lines, package_target_dir, repo_root, scaffold_and_build,
-    scaffold_and_build_with, spawn,
+    Running, check_and_build, lines, package_target_dir, policy, repo_root, runtime,
+    scaffold_and_build, scaffold_and_build_with, spawn,
 };
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use asyncgen_generated_tests::webhook_examples;
@@ -28,91 +25,7 @@ use asyncgen_generated_tests::{
     specs_dialer_cx_webhooks as dialer_cx, specs_dialpad_webhooks as dialpad,
 };
 use asyncgen_runtime::Secret;
-use asyncgen_runtime::sender::DeliveryPolicy;
 use serde_json::Value;
-
-/// A running scaffolded receiver: its URL and its stdout lines.
-struct Running {
-    child: Child,
-    url: String,
-    lines: mpsc::Receiver<String>,
-    _data: tempfile::TempDir,
-}
-
-impl Running {
-    fn start(binary: &Path, env: &[(&str, &str)]) -> Running {
-        Running::start_with(binary, &[], env)
-    }
-
-    fn start_with(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
-        let data = tempfile::tempdir().expect("data dir");
-        let mut child = Command::new(binary)
-            .args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data.path())
-            .args(args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the receiver");
-        let stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let (url_tx, url_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                match line.strip_prefix("listening on ") {
-                    Some(url) => drop(url_tx.send(Ok(url.to_owned()))),
-                    None => drop(url_tx.send(Err(line))),
-                }
-            }
-        });
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        // Whatever the receiver says before it listens is kept for the failure message.
-        let mut said = Vec::new();
-        let url = loop {
-            match url_rx.recv_timeout(Duration::from_secs(30)) {
-                Ok(Ok(url)) => break url,
-                Ok(Err(line)) => said.push(line),
-                Err(_) => panic!(
-                    "the receiver did not say where it listens:\n{}",
-                    said.join("\n")
-                ),
-            }
-        };
-        Running {
-            child,
-            url,
-            lines,
-            _data: data,
-        }
-    }
-
-    fn next_event(&self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("an event line on stdout");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One attempt, whose limit is for a receiver that hangs, never for a slow machine: a busy one
-/// can take seconds to store an event.
-fn policy() -> DeliveryPolicy {
-    DeliveryPolicy::new(Duration::from_secs(60), &[])
-}
 
 /// Every example arrives as `{message, payload}`, and an unknown event as `message: null`,
 /// each exactly once. Queued delivery hands events to several workers, so the lines may come
@@ -143,13 +56,6 @@ fn check_examples(running: &Running, examples: &[(&str, &str)], expect: impl Fn(
         "the unknown event arrives once, with message null"
     );
     assert!(wanted.is_empty(), "never printed: {wanted:?}");
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio")
 }
 
 #[test]

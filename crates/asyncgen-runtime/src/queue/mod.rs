@@ -14,6 +14,8 @@
 //! - a failed attempt is rescheduled ([`EventQueue::retry_at`]) or moved to the dead letters
 //!   ([`EventQueue::dead_letter`]), which can be listed and replayed.
 
+#[cfg(feature = "queue-postgres")]
+mod postgres;
 mod redb_queue;
 
 use std::error::Error as StdError;
@@ -26,8 +28,25 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use tokio::sync::watch;
 
+#[cfg(feature = "queue-postgres")]
+pub use self::postgres::PostgresQueue;
 pub use self::redb_queue::{QueueOptions, RedbQueue};
 use crate::receiver::EventHeaders;
+
+/// The queue a fleet shares, from its URL: `postgres://user:password@host:port/database` (or
+/// `postgresql://`). Each receiver and worker process connects to the same one.
+#[cfg(feature = "queue-postgres")]
+pub async fn connect(url: &str, options: QueueOptions) -> Result<Arc<dyn EventQueue>, QueueError> {
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("postgres" | "postgresql") => {
+            Ok(Arc::new(PostgresQueue::connect(url, options).await?))
+        }
+        _ => Err(QueueError::InvalidOptions(
+            "a queue URL starts with postgres:// (the embedded queue takes a data directory)"
+                .into(),
+        )),
+    }
+}
 
 /// A boxed future, so that [`EventQueue`] can be used as `dyn EventQueue`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

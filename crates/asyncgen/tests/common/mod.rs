@@ -5,6 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -190,4 +193,98 @@ pub fn spawn(binary: &Path, args: &[&str]) -> Reaped {
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", binary.display())),
     )
+}
+
+#[allow(dead_code)]
+/// A running scaffolded receiver: its URL and its stdout lines.
+pub struct Running {
+    child: Child,
+    pub url: String,
+    pub lines: mpsc::Receiver<String>,
+    _data: tempfile::TempDir,
+}
+
+#[allow(dead_code)]
+impl Running {
+    pub fn start(binary: &Path, env: &[(&str, &str)]) -> Running {
+        Running::start_with(binary, &[], env)
+    }
+
+    pub fn start_with(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
+        let data = tempfile::tempdir().expect("data dir");
+        let mut child = Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data.path())
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the receiver");
+        let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let (url_tx, url_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                match line.strip_prefix("listening on ") {
+                    Some(url) => drop(url_tx.send(Ok(url.to_owned()))),
+                    None => drop(url_tx.send(Err(line))),
+                }
+            }
+        });
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        // Whatever the receiver says before it listens is kept for the failure message.
+        let mut said = Vec::new();
+        let url = loop {
+            match url_rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(Ok(url)) => break url,
+                Ok(Err(line)) => said.push(line),
+                Err(_) => panic!(
+                    "the receiver did not say where it listens:\n{}",
+                    said.join("\n")
+                ),
+            }
+        };
+        Running {
+            child,
+            url,
+            lines,
+            _data: data,
+        }
+    }
+
+    pub fn next_event(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("an event line on stdout");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(dead_code)]
+/// One attempt, whose limit is for a receiver that hangs, never for a slow machine: a busy one
+/// can take seconds to store an event.
+pub fn policy() -> asyncgen_runtime::sender::DeliveryPolicy {
+    asyncgen_runtime::sender::DeliveryPolicy::new(Duration::from_secs(60), &[])
+}
+
+#[allow(dead_code)]
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio")
 }

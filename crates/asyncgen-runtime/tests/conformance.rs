@@ -1,0 +1,397 @@
+//! One conformance suite for every queue backend, through `Arc<dyn EventQueue>`: the embedded
+//! redb file and a PostgreSQL database (a server this test starts on a free loopback port, in a
+//! temporary directory, and stops). The same behaviour is asserted once: durability across a
+//! reopen, one holder per lease, stale leases refused, atomic deduplication, the capacity,
+//! retries, dead letters and replays, stored headers and times, and the work signal.
+
+#![cfg(feature = "queue-postgres")]
+
+mod postgres_server;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use asyncgen_runtime::queue::{
+    DedupeEntry, EnqueueOutcome, EventQueue, LeasedEvent, NewEvent, PostgresQueue, QueueError,
+    QueueOptions, RedbQueue,
+};
+use asyncgen_runtime::receiver::EventHeaders;
+use bytes::Bytes;
+
+const HOUR: Duration = Duration::from_secs(3600);
+/// Bounds every wait; only reached when a case fails.
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// Where one case's queue lives; opening it twice reaches the same events.
+enum Store {
+    Redb(PathBuf),
+    Postgres(String),
+}
+
+impl Store {
+    async fn open(&self, capacity: u64) -> Arc<dyn EventQueue> {
+        let options = QueueOptions::with_capacity(capacity);
+        match self {
+            Store::Redb(path) => Arc::new(RedbQueue::open(path, options).expect("redb store")),
+            Store::Postgres(url) => Arc::new(
+                PostgresQueue::connect(url, options)
+                    .await
+                    .expect("postgres store"),
+            ),
+        }
+    }
+}
+
+fn event(id: &str) -> NewEvent {
+    NewEvent {
+        route: "events".into(),
+        payload: Bytes::from(format!(r#"{{"id":"{id}"}}"#)),
+        headers: EventHeaders::new(),
+        received_at: SystemTime::now(),
+        dedupe: None,
+    }
+}
+
+fn id_of(e: &LeasedEvent) -> String {
+    let v: serde_json::Value = serde_json::from_slice(&e.payload).expect("JSON");
+    v["id"].as_str().expect("an id").to_owned()
+}
+
+/// Leases until `n` events are held in all (leases that the previous holder lost expire on
+/// the backend's clock), bounded by [`LIMIT`].
+async fn lease_all(queue: &dyn EventQueue, n: usize) -> Vec<LeasedEvent> {
+    let mut held = Vec::new();
+    for _ in 0..(LIMIT.as_millis() / 20) {
+        held.extend(queue.lease(n, HOUR).await.expect("lease"));
+        if held.len() >= n {
+            return held;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("leased {} of {n} events", held.len());
+}
+
+/// Events stored and not acked survive the process: after a reopen every one is handed out
+/// again (a lease held by the dead process expires), each once; an acked one is gone, and
+/// settling it twice is refused.
+async fn events_survive_a_reopen_and_lost_leases_come_back(store: &Store) {
+    {
+        let queue = store.open(100).await;
+        for n in 0..5 {
+            let outcome = queue.enqueue(event(&format!("e{n}"))).await.unwrap();
+            assert!(matches!(outcome, EnqueueOutcome::Enqueued(_)));
+        }
+        // Leases a dead process held expire (PostgreSQL keeps them in the rows; the embedded
+        // queue, in memory, forgets them with the process).
+        let short = Duration::from_secs(2);
+        let held = queue.lease(2, short).await.unwrap();
+        assert_eq!(held.len(), 2);
+        // A leased event is not leased twice while its lease holds.
+        let rest = queue.lease(10, short).await.unwrap();
+        assert_eq!(rest.len(), 3);
+        assert!(queue.lease(10, short).await.unwrap().is_empty());
+    } // the "crash": leases held, nothing acked
+
+    let queue = store.open(100).await;
+    assert_eq!(queue.pending().await.unwrap(), 5);
+    let again = lease_all(queue.as_ref(), 5).await;
+    let ids: HashSet<String> = again.iter().map(id_of).collect();
+    assert_eq!(ids.len(), 5, "each event once");
+    queue.ack(again[0].lease.clone()).await.unwrap();
+    assert!(queue.ack(again[0].lease.clone()).await.is_err());
+    drop(queue);
+    let queue = store.open(100).await;
+    assert_eq!(queue.pending().await.unwrap(), 4);
+}
+
+/// Concurrent enqueues of one dedupe key store it exactly once; once the key has expired a
+/// copy is stored again.
+async fn dedupe_is_atomic(store: &Store) {
+    let queue = store.open(100).await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let queue = queue.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut e = event("same");
+            e.dedupe = Some(DedupeEntry {
+                key: "events\u{1f}same".into(),
+                ttl: HOUR,
+            });
+            queue.enqueue(e).await.unwrap()
+        }));
+    }
+    let mut enqueued = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            EnqueueOutcome::Enqueued(_) => enqueued += 1,
+            EnqueueOutcome::Duplicate => {}
+            EnqueueOutcome::Full => panic!("not full"),
+        }
+    }
+    assert_eq!(enqueued, 1);
+    let expired = |key: &str| {
+        let mut e = event(key);
+        e.received_at = SystemTime::now() - 2 * HOUR;
+        e.dedupe = Some(DedupeEntry {
+            key: key.into(),
+            ttl: HOUR,
+        });
+        e
+    };
+    assert!(matches!(
+        queue.enqueue(expired("old")).await.unwrap(),
+        EnqueueOutcome::Enqueued(_)
+    ));
+    assert!(matches!(
+        queue.enqueue(expired("old")).await.unwrap(),
+        EnqueueOutcome::Enqueued(_)
+    ));
+    assert_eq!(queue.pending().await.unwrap(), 3);
+}
+
+/// A lease that expired belongs to nobody: the event is leased again under a new token, and
+/// the old holder can no longer ack, retry, release or dead-letter it. The times stored with
+/// an event come back to the millisecond.
+async fn a_stale_lease_cannot_settle(store: &Store) {
+    let queue = store.open(100).await;
+    let received_at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+    let mut e = event("stale");
+    e.received_at = received_at;
+    queue.enqueue(e).await.unwrap();
+
+    let first = queue.lease(1, Duration::ZERO).await.unwrap().remove(0);
+    assert_eq!(first.received_at, received_at);
+    assert_eq!(first.attempt, 1);
+    let second = lease_all(queue.as_ref(), 1).await.remove(0);
+    assert_eq!(second.lease.id, first.lease.id);
+    assert_ne!(second.lease.token, first.lease.token);
+    let lost = |r: Result<(), QueueError>| matches!(r, Err(QueueError::LeaseLost(id)) if id == first.lease.id);
+    assert!(lost(queue.ack(first.lease.clone()).await));
+    assert!(lost(
+        queue
+            .retry_at(first.lease.clone(), SystemTime::now(), "late".into())
+            .await
+    ));
+    assert!(lost(
+        queue.dead_letter(first.lease.clone(), "late".into()).await
+    ));
+    assert!(lost(queue.release(first.lease.clone()).await));
+    assert_eq!(queue.pending().await.unwrap(), 1);
+
+    let before = SystemTime::now() - Duration::from_secs(1);
+    queue
+        .dead_letter(second.lease, "gave up".into())
+        .await
+        .unwrap();
+    let dead = queue.list_dead_letters().await.unwrap().remove(0);
+    assert_eq!(dead.received_at, received_at);
+    assert!(dead.dead_at >= before, "{dead:?}");
+    assert!(dead.dead_at <= SystemTime::now() + Duration::from_secs(1));
+    assert_eq!((dead.attempts, dead.error.as_str()), (1, "gave up"));
+    assert_eq!(queue.pending().await.unwrap(), 0);
+}
+
+/// Beyond the capacity an enqueue is refused without storing anything (its dedupe key
+/// included, so the provider's retry is stored once there is room); dead letters do not count.
+async fn the_capacity_refuses_without_storing(store: &Store) {
+    let queue = store.open(2).await;
+    let keyed = |id: &str| {
+        let mut e = event(id);
+        e.dedupe = Some(DedupeEntry {
+            key: id.into(),
+            ttl: HOUR,
+        });
+        e
+    };
+    queue.enqueue(keyed("a")).await.unwrap();
+    queue.enqueue(keyed("b")).await.unwrap();
+    assert_eq!(
+        queue.enqueue(keyed("c")).await.unwrap(),
+        EnqueueOutcome::Full
+    );
+    let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+    queue.dead_letter(held.lease, "dead".into()).await.unwrap();
+    assert!(matches!(
+        queue.enqueue(keyed("c")).await.unwrap(),
+        EnqueueOutcome::Enqueued(_)
+    ));
+    assert_eq!(queue.pending().await.unwrap(), 2);
+}
+
+/// A failed attempt is due again at its time, not before, with the attempt counted and its
+/// error kept; a released lease is due at once and counts nothing.
+async fn retries_wait_for_their_time(store: &Store) {
+    let queue = store.open(100).await;
+    queue.enqueue(event("r")).await.unwrap();
+    let first = queue.lease(1, HOUR).await.unwrap().remove(0);
+    let due = SystemTime::now() + Duration::from_millis(600);
+    queue
+        .retry_at(first.lease, due, "downstream down".into())
+        .await
+        .unwrap();
+    assert!(
+        queue.lease(1, HOUR).await.unwrap().is_empty(),
+        "not yet due"
+    );
+    let second = lease_all(queue.as_ref(), 1).await.remove(0);
+    assert!(SystemTime::now() + Duration::from_millis(50) >= due);
+    assert_eq!(second.attempt, 2);
+    assert_eq!(second.last_error.as_deref(), Some("downstream down"));
+    queue.release(second.lease).await.unwrap();
+    let third = queue.lease(1, HOUR).await.unwrap().remove(0);
+    assert_eq!(third.attempt, 2, "a release counts no attempt");
+    queue.ack(third.lease).await.unwrap();
+    assert_eq!(queue.pending().await.unwrap(), 0);
+}
+
+/// Dead letters are listed oldest first, replayed one by id (an unknown id replays nothing)
+/// or all at once, due at once with their attempts reset.
+async fn dead_letters_replay(store: &Store) {
+    let queue = store.open(100).await;
+    for id in ["d1", "d2", "d3"] {
+        queue.enqueue(event(id)).await.unwrap();
+        let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+        queue
+            .dead_letter(held.lease, format!("{id} failed"))
+            .await
+            .unwrap();
+    }
+    let dead = queue.list_dead_letters().await.unwrap();
+    let errors: Vec<&str> = dead.iter().map(|d| d.error.as_str()).collect();
+    assert_eq!(errors, ["d1 failed", "d2 failed", "d3 failed"]);
+    assert_eq!(queue.pending().await.unwrap(), 0);
+    assert!(
+        !queue
+            .replay_dead_letter(asyncgen_runtime::queue::EventId::new("999999"))
+            .await
+            .unwrap()
+    );
+    assert!(queue.replay_dead_letter(dead[1].id.clone()).await.unwrap());
+    assert!(!queue.replay_dead_letter(dead[1].id.clone()).await.unwrap());
+    let replayed = queue.lease(5, HOUR).await.unwrap();
+    assert_eq!(replayed.iter().map(id_of).collect::<Vec<_>>(), ["d2"]);
+    assert_eq!(replayed[0].attempt, 1);
+    assert_eq!(queue.replay_all_dead_letters().await.unwrap(), 2);
+    assert_eq!(queue.pending().await.unwrap(), 3);
+    assert!(queue.list_dead_letters().await.unwrap().is_empty());
+}
+
+/// The headers a route's decoder reads are stored with the event and come back with every
+/// lease, after a retry, in the dead letters and after a replay; an event stored without any
+/// comes back without any.
+async fn stored_headers_follow_the_event(store: &Store) {
+    let queue = store.open(100).await;
+    let typed = EventHeaders::new().with("X-Shopify-Topic", "orders/create");
+    let mut with = event("with");
+    with.headers = typed.clone();
+    queue.enqueue(with).await.unwrap();
+    queue.enqueue(event("without")).await.unwrap();
+    let leased = queue.lease(2, HOUR).await.unwrap();
+    let find = |events: &[LeasedEvent], id: &str| {
+        events.iter().find(|e| id_of(e) == id).cloned().expect(id)
+    };
+    assert_eq!(find(&leased, "with").headers, typed);
+    assert!(find(&leased, "without").headers.is_empty());
+    queue
+        .retry_at(
+            find(&leased, "with").lease,
+            SystemTime::now(),
+            "again".into(),
+        )
+        .await
+        .unwrap();
+    let retried = queue.lease(1, HOUR).await.unwrap().remove(0);
+    assert_eq!(retried.headers, typed);
+    queue
+        .dead_letter(retried.lease, "gave up".into())
+        .await
+        .unwrap();
+    let dead = queue.list_dead_letters().await.unwrap().remove(0);
+    assert_eq!(dead.headers, typed);
+    assert!(queue.replay_dead_letter(dead.id).await.unwrap());
+    assert_eq!(queue.lease(1, HOUR).await.unwrap().remove(0).headers, typed);
+}
+
+/// The work signal fires when an event may have become due: one was stored, a lease was
+/// given back, a dead letter was replayed.
+async fn the_work_signal_fires(store: &Store) {
+    let queue = store.open(100).await;
+    let mut signal = queue.work_signal();
+    let fired = async |signal: &mut asyncgen_runtime::queue::WorkSignal, what: &str| {
+        tokio::time::timeout(LIMIT, signal.changed())
+            .await
+            .unwrap_or_else(|_| panic!("no signal after {what}"));
+    };
+    // A backend that listens on a connection may signal once when it is ready.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    signal.mark_seen();
+    queue.enqueue(event("s")).await.unwrap();
+    fired(&mut signal, "an enqueue").await;
+    let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+    signal.mark_seen();
+    queue.release(held.lease).await.unwrap();
+    fired(&mut signal, "a release").await;
+    let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+    queue.dead_letter(held.lease, "dead".into()).await.unwrap();
+    signal.mark_seen();
+    assert_eq!(queue.replay_all_dead_letters().await.unwrap(), 1);
+    fired(&mut signal, "a replay").await;
+}
+
+/// Runs every case, each on a store of its own from `store`.
+async fn conforms(mut store: impl AsyncFnMut(&str) -> Store) {
+    events_survive_a_reopen_and_lost_leases_come_back(&store("reopen").await).await;
+    dedupe_is_atomic(&store("dedupe").await).await;
+    a_stale_lease_cannot_settle(&store("stale").await).await;
+    the_capacity_refuses_without_storing(&store("capacity").await).await;
+    retries_wait_for_their_time(&store("retries").await).await;
+    dead_letters_replay(&store("dead").await).await;
+    stored_headers_follow_the_event(&store("headers").await).await;
+    the_work_signal_fires(&store("signal").await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_queue_conforms() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let root = dir.path().to_owned();
+    conforms(async |case| Store::Redb(root.join(format!("{case}.redb")))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_queue_conforms() {
+    let Some(server) = postgres_server::PostgresServer::start() else {
+        return;
+    };
+    conforms(async |case| Store::Postgres(server.database(case).await)).await;
+}
+
+/// A fleet's queue is named by its URL; another scheme, or a database that does not answer, is
+/// an error that says so rather than a receiver without a queue.
+#[tokio::test]
+async fn a_queue_is_connected_by_its_url() {
+    let options = QueueOptions::default();
+    let Err(refused) = asyncgen_runtime::queue::connect("redis://127.0.0.1/0", options).await
+    else {
+        panic!("not a queue URL")
+    };
+    assert!(refused.to_string().contains("postgres://"), "{refused}");
+    let Some(server) = postgres_server::PostgresServer::start() else {
+        return;
+    };
+    let url = server.database("by_url").await;
+    let queue =
+        asyncgen_runtime::queue::connect(&url.replace("postgres://", "postgresql://"), options)
+            .await
+            .expect("connected");
+    queue.enqueue(event("u")).await.unwrap();
+    assert_eq!(queue.pending().await.unwrap(), 1);
+    drop(server);
+    assert!(
+        asyncgen_runtime::queue::connect(&url, options)
+            .await
+            .is_err(),
+        "a stopped database"
+    );
+}
