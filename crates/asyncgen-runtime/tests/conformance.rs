@@ -2,7 +2,8 @@
 //! redb file and a PostgreSQL database (a server this test starts on a free loopback port, in a
 //! temporary directory, and stops). The same behaviour is asserted once: durability across a
 //! reopen, one holder per lease, stale leases refused, atomic deduplication, the capacity,
-//! retries, dead letters and replays, stored headers and times, and the work signal.
+//! retries, dead letters and replays, stored headers and times, the work signal, leases taken
+//! by route and extended by heartbeats.
 
 #![cfg(feature = "queue-postgres")]
 
@@ -44,6 +45,11 @@ impl Store {
     }
 }
 
+/// The routes the tests' workers know.
+fn routes() -> Vec<String> {
+    vec!["events".to_owned()]
+}
+
 fn event(id: &str) -> NewEvent {
     NewEvent {
         route: "events".into(),
@@ -64,7 +70,7 @@ fn id_of(e: &LeasedEvent) -> String {
 async fn lease_all(queue: &dyn EventQueue, n: usize) -> Vec<LeasedEvent> {
     let mut held = Vec::new();
     for _ in 0..(LIMIT.as_millis() / 20) {
-        held.extend(queue.lease(n, HOUR).await.expect("lease"));
+        held.extend(queue.lease(n, HOUR, &routes()).await.expect("lease"));
         if held.len() >= n {
             return held;
         }
@@ -86,12 +92,12 @@ async fn events_survive_a_reopen_and_lost_leases_come_back(store: &Store) {
         // Leases a dead process held expire (PostgreSQL keeps them in the rows; the embedded
         // queue, in memory, forgets them with the process).
         let short = Duration::from_secs(2);
-        let held = queue.lease(2, short).await.unwrap();
+        let held = queue.lease(2, short, &routes()).await.unwrap();
         assert_eq!(held.len(), 2);
         // A leased event is not leased twice while its lease holds.
-        let rest = queue.lease(10, short).await.unwrap();
+        let rest = queue.lease(10, short, &routes()).await.unwrap();
         assert_eq!(rest.len(), 3);
-        assert!(queue.lease(10, short).await.unwrap().is_empty());
+        assert!(queue.lease(10, short, &routes()).await.unwrap().is_empty());
     } // the "crash": leases held, nothing acked
 
     let queue = store.open(100).await;
@@ -161,7 +167,11 @@ async fn a_stale_lease_cannot_settle(store: &Store) {
     e.received_at = received_at;
     queue.enqueue(e).await.unwrap();
 
-    let first = queue.lease(1, Duration::ZERO).await.unwrap().remove(0);
+    let first = queue
+        .lease(1, Duration::ZERO, &routes())
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(first.received_at, received_at);
     assert_eq!(first.attempt, 1);
     let second = lease_all(queue.as_ref(), 1).await.remove(0);
@@ -211,7 +221,7 @@ async fn the_capacity_refuses_without_storing(store: &Store) {
         queue.enqueue(keyed("c")).await.unwrap(),
         EnqueueOutcome::Full
     );
-    let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+    let held = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
     queue.dead_letter(held.lease, "dead".into()).await.unwrap();
     assert!(matches!(
         queue.enqueue(keyed("c")).await.unwrap(),
@@ -225,14 +235,14 @@ async fn the_capacity_refuses_without_storing(store: &Store) {
 async fn retries_wait_for_their_time(store: &Store) {
     let queue = store.open(100).await;
     queue.enqueue(event("r")).await.unwrap();
-    let first = queue.lease(1, HOUR).await.unwrap().remove(0);
+    let first = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
     let due = SystemTime::now() + Duration::from_millis(600);
     queue
         .retry_at(first.lease, due, "downstream down".into())
         .await
         .unwrap();
     assert!(
-        queue.lease(1, HOUR).await.unwrap().is_empty(),
+        queue.lease(1, HOUR, &routes()).await.unwrap().is_empty(),
         "not yet due"
     );
     let second = lease_all(queue.as_ref(), 1).await.remove(0);
@@ -240,7 +250,7 @@ async fn retries_wait_for_their_time(store: &Store) {
     assert_eq!(second.attempt, 2);
     assert_eq!(second.last_error.as_deref(), Some("downstream down"));
     queue.release(second.lease).await.unwrap();
-    let third = queue.lease(1, HOUR).await.unwrap().remove(0);
+    let third = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
     assert_eq!(third.attempt, 2, "a release counts no attempt");
     queue.ack(third.lease).await.unwrap();
     assert_eq!(queue.pending().await.unwrap(), 0);
@@ -252,7 +262,7 @@ async fn dead_letters_replay(store: &Store) {
     let queue = store.open(100).await;
     for id in ["d1", "d2", "d3"] {
         queue.enqueue(event(id)).await.unwrap();
-        let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+        let held = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
         queue
             .dead_letter(held.lease, format!("{id} failed"))
             .await
@@ -270,7 +280,7 @@ async fn dead_letters_replay(store: &Store) {
     );
     assert!(queue.replay_dead_letter(dead[1].id.clone()).await.unwrap());
     assert!(!queue.replay_dead_letter(dead[1].id.clone()).await.unwrap());
-    let replayed = queue.lease(5, HOUR).await.unwrap();
+    let replayed = queue.lease(5, HOUR, &routes()).await.unwrap();
     assert_eq!(replayed.iter().map(id_of).collect::<Vec<_>>(), ["d2"]);
     assert_eq!(replayed[0].attempt, 1);
     assert_eq!(queue.replay_all_dead_letters().await.unwrap(), 2);
@@ -288,7 +298,7 @@ async fn stored_headers_follow_the_event(store: &Store) {
     with.headers = typed.clone();
     queue.enqueue(with).await.unwrap();
     queue.enqueue(event("without")).await.unwrap();
-    let leased = queue.lease(2, HOUR).await.unwrap();
+    let leased = queue.lease(2, HOUR, &routes()).await.unwrap();
     let find = |events: &[LeasedEvent], id: &str| {
         events.iter().find(|e| id_of(e) == id).cloned().expect(id)
     };
@@ -302,7 +312,7 @@ async fn stored_headers_follow_the_event(store: &Store) {
         )
         .await
         .unwrap();
-    let retried = queue.lease(1, HOUR).await.unwrap().remove(0);
+    let retried = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
     assert_eq!(retried.headers, typed);
     queue
         .dead_letter(retried.lease, "gave up".into())
@@ -311,7 +321,15 @@ async fn stored_headers_follow_the_event(store: &Store) {
     let dead = queue.list_dead_letters().await.unwrap().remove(0);
     assert_eq!(dead.headers, typed);
     assert!(queue.replay_dead_letter(dead.id).await.unwrap());
-    assert_eq!(queue.lease(1, HOUR).await.unwrap().remove(0).headers, typed);
+    assert_eq!(
+        queue
+            .lease(1, HOUR, &routes())
+            .await
+            .unwrap()
+            .remove(0)
+            .headers,
+        typed
+    );
 }
 
 /// The work signal fires when an event may have become due: one was stored, a lease was
@@ -329,15 +347,64 @@ async fn the_work_signal_fires(store: &Store) {
     signal.mark_seen();
     queue.enqueue(event("s")).await.unwrap();
     fired(&mut signal, "an enqueue").await;
-    let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+    let held = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
     signal.mark_seen();
     queue.release(held.lease).await.unwrap();
     fired(&mut signal, "a release").await;
-    let held = queue.lease(1, HOUR).await.unwrap().remove(0);
+    let held = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
     queue.dead_letter(held.lease, "dead".into()).await.unwrap();
     signal.mark_seen();
     assert_eq!(queue.replay_all_dead_letters().await.unwrap(), 1);
     fired(&mut signal, "a replay").await;
+}
+
+/// A worker leases only the routes it knows: an event of a route it does not (a newer
+/// release's) stays queued for a process that does.
+async fn leases_take_only_known_routes(store: &Store) {
+    let queue = store.open(100).await;
+    let mut newer = event("n");
+    newer.route = "newer".into();
+    queue.enqueue(newer).await.unwrap();
+    queue.enqueue(event("e")).await.unwrap();
+    let known = queue.lease(10, HOUR, &routes()).await.unwrap();
+    assert_eq!(known.iter().map(id_of).collect::<Vec<_>>(), ["e"]);
+    assert!(queue.lease(10, HOUR, &routes()).await.unwrap().is_empty());
+    let newer = queue
+        .lease(10, HOUR, &["newer".to_owned(), "events".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(newer.iter().map(id_of).collect::<Vec<_>>(), ["n"]);
+    assert_eq!(newer[0].route, "newer");
+}
+
+/// A heartbeat keeps a lease past its first deadline; a lease that expired (whether or not
+/// another worker took the event since) cannot be extended, and the new holder's can.
+async fn heartbeats_extend_only_held_leases(store: &Store) {
+    let queue = store.open(100).await;
+    queue.enqueue(event("h")).await.unwrap();
+    let short = Duration::from_millis(400);
+    let held = queue.lease(1, short, &routes()).await.unwrap().remove(0);
+    queue.extend(&held.lease, HOUR).await.unwrap();
+    tokio::time::sleep(short + Duration::from_millis(200)).await;
+    assert!(
+        queue.lease(1, HOUR, &routes()).await.unwrap().is_empty(),
+        "extended: still held"
+    );
+    queue.release(held.lease).await.unwrap();
+
+    let lapsed = queue
+        .lease(1, Duration::ZERO, &routes())
+        .await
+        .unwrap()
+        .remove(0);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let lost = |r: Result<(), QueueError>| matches!(r, Err(QueueError::LeaseLost(_)));
+    assert!(lost(queue.extend(&lapsed.lease, HOUR).await), "expired");
+    let taker = lease_all(queue.as_ref(), 1).await.remove(0);
+    assert!(lost(queue.extend(&lapsed.lease, HOUR).await), "taken");
+    queue.extend(&taker.lease, HOUR).await.unwrap();
+    queue.ack(taker.lease.clone()).await.unwrap();
+    assert!(lost(queue.extend(&taker.lease, HOUR).await), "settled");
 }
 
 /// Runs every case, each on a store of its own from `store`.
@@ -350,6 +417,8 @@ async fn conforms(mut store: impl AsyncFnMut(&str) -> Store) {
     dead_letters_replay(&store("dead").await).await;
     stored_headers_follow_the_event(&store("headers").await).await;
     the_work_signal_fires(&store("signal").await).await;
+    leases_take_only_known_routes(&store("routes").await).await;
+    heartbeats_extend_only_held_leases(&store("heartbeat").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -315,8 +315,8 @@ impl Endpoint for Held {
     }
 }
 
-/// While a worker handles an event, its lease outlives the handler timeout and the shutdown
-/// grace together, so no other worker leases the event meanwhile: an event is handled by one
+/// While a worker handles an event its lease holds (its heartbeat extends it), and through the
+/// shutdown grace, so no other worker leases the event meanwhile: an event is handled by one
 /// worker at a time. In each receiver below a second worker polls while the first attempt is
 /// held; a timed-out attempt is retried only an hour later, so however slow the machine, the
 /// event is entered once.
@@ -468,7 +468,7 @@ async fn a_failed_attempt_waits_for_its_delay() {
     assert_eq!(queue.pending().await.unwrap(), 1);
     assert!(
         queue
-            .lease(10, Duration::from_secs(600))
+            .lease(10, Duration::from_secs(600), &["events".to_owned()])
             .await
             .unwrap()
             .is_empty()
@@ -839,4 +839,73 @@ async fn an_event_whose_provider_reads_a_reply_is_answered_in_the_request() {
         "{refused}"
     );
     running.stop().await;
+}
+
+/// Counts entries; each handling takes `for_` (longer than the lease).
+#[derive(Clone)]
+struct Slow {
+    entries: Arc<std::sync::atomic::AtomicU32>,
+    done: Arc<std::sync::atomic::AtomicU32>,
+    for_: Duration,
+}
+
+impl Endpoint for Slow {
+    type Event = common::Event;
+
+    fn decode(&self, payload: &[u8], _: &EventHeaders) -> Result<Self::Event, DecodeError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    async fn handle(&self, _event: Self::Event) -> Result<Reply, HandlerError> {
+        self.entries.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.for_).await;
+        self.done.fetch_add(1, Ordering::SeqCst);
+        Ok(Reply::none())
+    }
+}
+
+/// A handler that runs for several leases keeps its event: its worker's heartbeat extends the
+/// lease, so the idle worker, polling all the while, never takes it; and a lease that does
+/// not outlast the shutdown grace is refused at build.
+#[tokio::test]
+async fn a_heartbeat_keeps_a_long_handlers_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = Slow {
+        entries: Default::default(),
+        done: Default::default(),
+        for_: Duration::from_millis(1500),
+    };
+    let builder = || {
+        Receiver::builder()
+            .route(Route::new(
+                "events",
+                "/events",
+                Verifier::insecure_no_verification(),
+                endpoint.clone(),
+            ))
+            .data_dir(dir.path())
+            .workers(2)
+            .lease(Duration::from_millis(300))
+            .shutdown_grace(Duration::from_millis(100))
+            .poll_interval(Duration::from_millis(10))
+    };
+    let refused = builder()
+        .shutdown_grace(Duration::from_millis(300))
+        .build()
+        .expect_err("a lease within the grace");
+    assert!(refused.to_string().contains("shutdown grace"), "{refused}");
+    let receiver = builder().build().unwrap();
+    let served = Running::start(&receiver).await;
+    let r = post(&served.url, r#"{"id":"long"}"#.into()).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    wait_until("the handler to finish", LIMIT, async || {
+        endpoint.done.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    served.stop().await;
+    assert_eq!(
+        endpoint.entries.load(Ordering::SeqCst),
+        1,
+        "entered once, though it ran for five leases"
+    );
 }

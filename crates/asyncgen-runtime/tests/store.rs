@@ -11,6 +11,11 @@ use bytes::Bytes;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
+/// The routes the tests' workers know.
+fn routes() -> Vec<String> {
+    vec!["events".to_owned()]
+}
+
 fn event(id: &str) -> NewEvent {
     NewEvent {
         route: "events".into(),
@@ -41,7 +46,14 @@ async fn the_work_signal_fires_when_events_become_due() {
 
     queue.enqueue(event("s")).await.unwrap();
     fired("an enqueue");
-    let lease = || async { queue.lease(1, HOUR).await.unwrap().remove(0).lease };
+    let lease = || async {
+        queue
+            .lease(1, HOUR, &routes())
+            .await
+            .unwrap()
+            .remove(0)
+            .lease
+    };
     queue
         .retry_at(lease().await, SystemTime::now(), "again".into())
         .await

@@ -61,14 +61,25 @@ pub trait EventQueue: Send + Sync + 'static {
     /// enqueues of the same dedupe key.
     fn enqueue(&self, event: NewEvent) -> BoxFuture<'_, Result<EnqueueOutcome, QueueError>>;
 
-    /// Up to `max` events that are due and not leased, each leased for `lease_for`: until then
-    /// no other lease returns it. Returns an empty list at once when nothing is due (wait on
-    /// [`EventQueue::work_signal`] or poll).
-    fn lease(
-        &self,
+    /// Up to `max` events of `routes` that are due and not leased, each leased for
+    /// `lease_for`: until then no other lease returns it. Events of other routes stay for the
+    /// processes that know them (a rolling deploy's newer routes). Returns an empty list at once
+    /// when nothing is due (wait on [`EventQueue::work_signal`] or poll).
+    fn lease<'a>(
+        &'a self,
         max: usize,
         lease_for: Duration,
-    ) -> BoxFuture<'_, Result<Vec<LeasedEvent>, QueueError>>;
+        routes: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<LeasedEvent>, QueueError>>;
+
+    /// The lease still holds: it now runs until `lease_for` from now (a worker's heartbeat
+    /// while its handler runs). [`QueueError::LeaseLost`] when it expired and was taken, or
+    /// the event was settled.
+    fn extend<'a>(
+        &'a self,
+        lease: &'a Lease,
+        lease_for: Duration,
+    ) -> BoxFuture<'a, Result<(), QueueError>>;
 
     /// A signal that fires when events may have become due; a backend without one returns
     /// [`WorkSignal::none`] and workers poll.

@@ -186,6 +186,7 @@ impl PostgresQueue {
         &self,
         max: usize,
         lease_for: Duration,
+        routes: &[String],
     ) -> Result<Vec<LeasedEvent>, QueueError> {
         let client = self.client().await?;
         let max = i64::try_from(max).unwrap_or(i64::MAX);
@@ -200,6 +201,7 @@ impl PostgresQueue {
                      SELECT id FROM asyncgen_events
                      WHERE dead_at IS NULL AND due_at <= now()
                        AND (leased_until IS NULL OR leased_until < now())
+                       AND route = ANY($3)
                      ORDER BY due_at, id
                      LIMIT $1
                      FOR UPDATE SKIP LOCKED
@@ -207,7 +209,7 @@ impl PostgresQueue {
                  WHERE e.id = due.id
                  RETURNING e.id, e.lease_token, e.route, e.payload, e.headers, e.received_at,
                            e.failures, e.last_error, e.due_at",
-                &[&max, &lease_secs],
+                &[&max, &lease_secs, &routes],
             )
             .await
             .map_err(QueueError::backend)?;
@@ -428,12 +430,31 @@ impl EventQueue for PostgresQueue {
         Box::pin(self.enqueue_now(event))
     }
 
-    fn lease(
-        &self,
+    fn lease<'a>(
+        &'a self,
         max: usize,
         lease_for: Duration,
-    ) -> BoxFuture<'_, Result<Vec<LeasedEvent>, QueueError>> {
-        Box::pin(self.lease_now(max, lease_for))
+        routes: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<LeasedEvent>, QueueError>> {
+        Box::pin(self.lease_now(max, lease_for, routes))
+    }
+
+    fn extend<'a>(
+        &'a self,
+        lease: &'a Lease,
+        lease_for: Duration,
+    ) -> BoxFuture<'a, Result<(), QueueError>> {
+        Box::pin(async move {
+            self.settle(
+                lease,
+                "UPDATE asyncgen_events
+                 SET leased_until = now() + make_interval(secs => $3)
+                 WHERE id = $1 AND lease_token = $2 AND dead_at IS NULL
+                   AND leased_until >= now()",
+                &[&lease_for.as_secs_f64()],
+            )
+            .await
+        })
     }
 
     fn work_signal(&self) -> WorkSignal {

@@ -33,6 +33,8 @@ pub(crate) struct Settings {
     pub workers: usize,
     pub retry: RetryPolicy,
     pub handler_timeout: Duration,
+    /// How long a worker's lease holds without a heartbeat; heartbeats come three times in it.
+    pub lease: Duration,
     pub poll_interval: Duration,
     pub retry_after: Duration,
     pub shutdown_grace: Duration,
@@ -63,6 +65,7 @@ impl Default for Settings {
             workers: 16,
             retry: RetryPolicy::DEFAULT,
             handler_timeout: Duration::from_secs(300),
+            lease: Duration::from_secs(15),
             poll_interval: Duration::from_secs(1),
             retry_after: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
@@ -190,6 +193,15 @@ impl ReceiverBuilder {
         self
     }
 
+    /// How long a worker's lease on an event holds without a heartbeat (default 15 s). While
+    /// a handler runs its worker extends the lease three times per period, so a worker whose
+    /// process dies gives its events back to the others within this time, not after the
+    /// handler timeout. Must exceed the shutdown grace, during which no heartbeat is sent.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.settings.lease = lease;
+        self
+    }
+
     /// How often an idle worker looks for due retries (default 1 s); new events wake workers
     /// at once.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
@@ -266,6 +278,12 @@ impl ReceiverBuilder {
             return Err(ConfigError::InvalidSetting(
                 "a retry policy of 0 attempts".into(),
             ));
+        }
+        if s.lease <= s.shutdown_grace {
+            return Err(ConfigError::InvalidSetting(format!(
+                "a lease of {:?} that does not outlast the shutdown grace of {:?}: a handler finishing in the grace would lose its event to another worker",
+                s.lease, s.shutdown_grace
+            )));
         }
         if s.handler_timeout.is_zero() || s.poll_interval.is_zero() {
             return Err(ConfigError::InvalidSetting(

@@ -143,6 +143,33 @@ impl Receiver {
         shutdown: CancellationToken,
     ) -> std::io::Result<()> {
         let workers = self.spawn_workers(shutdown.clone());
+        self.serve_with(listener, shutdown, workers).await
+    }
+
+    /// As [`Receiver::serve`] without workers: this process answers and stores events, and
+    /// the workers of other processes sharing the queue handle them (a fleet's receivers).
+    pub async fn serve_routes(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
+        self.serve_with(listener, shutdown, Workers::none()).await
+    }
+
+    /// Runs the workers alone until `shutdown` is cancelled, then waits for them: this process
+    /// handles what other processes sharing the queue stored (a fleet's workers).
+    pub async fn work(&self, shutdown: CancellationToken) {
+        let workers = self.spawn_workers(shutdown.clone());
+        shutdown.cancelled().await;
+        workers.join().await;
+    }
+
+    async fn serve_with(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: CancellationToken,
+        workers: Workers,
+    ) -> std::io::Result<()> {
         let tls = self.shared.tls.clone();
         if let Some(tls) = &tls {
             tls.watch(shutdown.clone());
@@ -210,6 +237,12 @@ pub struct Workers {
 }
 
 impl Workers {
+    fn none() -> Workers {
+        Workers {
+            handles: Vec::new(),
+        }
+    }
+
     /// Waits until every worker has stopped (after the shutdown token is cancelled).
     pub async fn join(self) {
         for handle in self.handles {

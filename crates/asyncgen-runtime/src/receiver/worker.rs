@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use super::endpoint::{RunError, joined, spawn_run};
-use crate::queue::{EventQueue, LeasedEvent};
+use crate::queue::{EventQueue, LeasedEvent, QueueError};
 
 /// Starts `shared.settings.workers` workers on the current tokio runtime.
 pub(crate) fn spawn(
@@ -45,14 +45,17 @@ struct Worker {
 impl Worker {
     async fn run(self) {
         let settings = &self.shared.settings;
-        // The lease outlives the handler timeout, so an attempt is always settled (or
-        // abandoned) before anyone else can lease the event.
-        let lease_for = settings.handler_timeout + settings.shutdown_grace + settings.poll_interval;
+        // Short, and extended while the handler runs ([`Worker::process`]): a process that
+        // dies gives its events back within one lease.
+        let lease_for = settings.lease;
+        // Only the routes this process knows: another's (a newer release's) stay queued for it.
+        let mut routes: Vec<String> = self.shared.routes.keys().cloned().collect();
+        routes.sort();
         let mut signal = self.queue.work_signal();
         tracing::debug!(worker = self.n, "worker started");
         while !self.shutdown.is_cancelled() {
             signal.mark_seen();
-            let leased = match self.queue.lease(1, lease_for).await {
+            let leased = match self.queue.lease(1, lease_for, &routes).await {
                 Ok(leased) => leased,
                 Err(e) => {
                     tracing::error!(worker = self.n, error = %e, "could not lease events");
@@ -94,21 +97,39 @@ impl Worker {
         };
 
         let mut task = spawn_run(state.endpoint.clone(), payload, headers);
-        let result = tokio::select! {
-            r = &mut task => joined(r),
-            () = tokio::time::sleep(settings.handler_timeout) => {
-                task.abort();
-                Err(RunError::Handler("the handler timed out".into()))
-            }
-            () = self.shutdown.cancelled() => {
-                match tokio::time::timeout(settings.shutdown_grace, &mut task).await {
-                    Ok(r) => joined(r),
-                    Err(_) => {
+        let deadline = tokio::time::sleep(settings.handler_timeout);
+        tokio::pin!(deadline);
+        let period = settings.lease / 3;
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let result = loop {
+            tokio::select! {
+                r = &mut task => break joined(r),
+                () = &mut deadline => {
+                    task.abort();
+                    break Err(RunError::Handler("the handler timed out".into()));
+                }
+                _ = heartbeat.tick() => match self.queue.extend(&lease, settings.lease).await {
+                    Ok(()) => {}
+                    Err(QueueError::LeaseLost(_)) => {
+                        // Another worker may hold it now: this attempt must not settle it.
                         task.abort();
-                        tracing::info!(worker = self.n, %route, id = %lease.id,
-                            "shutting down: handler abandoned, event returned to the queue");
-                        self.settle(self.queue.release(lease).await, &route);
+                        tracing::error!(worker = self.n, %route, id = %lease.id,
+                            "lost the lease while the handler ran; the attempt is abandoned");
                         return;
+                    }
+                    Err(e) => tracing::warn!(worker = self.n, %route, id = %lease.id, error = %e,
+                        "could not extend a lease; trying again at the next heartbeat"),
+                },
+                () = self.shutdown.cancelled() => {
+                    match tokio::time::timeout(settings.shutdown_grace, &mut task).await {
+                        Ok(r) => break joined(r),
+                        Err(_) => {
+                            task.abort();
+                            tracing::info!(worker = self.n, %route, id = %lease.id,
+                                "shutting down: handler abandoned, event returned to the queue");
+                            self.settle(self.queue.release(lease).await, &route);
+                            return;
+                        }
                     }
                 }
             }

@@ -195,7 +195,28 @@ impl Inner {
         self.leases().remove(&id);
     }
 
-    fn lease_now(&self, max: usize, lease_for: Duration) -> Result<Vec<LeasedEvent>, QueueError> {
+    /// Moves the deadline of a lease still held.
+    fn extend(&self, lease: &Lease, lease_for: Duration) -> Result<(), QueueError> {
+        let lost = || QueueError::LeaseLost(lease.id.clone());
+        let id: u64 = lease.id.as_str().parse().map_err(|_| lost())?;
+        let token: u64 = lease.token.parse().map_err(|_| lost())?;
+        let now = Instant::now();
+        let mut leases = self.leases();
+        match leases.get_mut(&id) {
+            Some(held) if held.token == token && held.expires > now => {
+                held.expires = now.checked_add(lease_for).unwrap_or_else(far_future);
+                Ok(())
+            }
+            _ => Err(lost()),
+        }
+    }
+
+    fn lease_now(
+        &self,
+        max: usize,
+        lease_for: Duration,
+        routes: &[String],
+    ) -> Result<Vec<LeasedEvent>, QueueError> {
         let now_ms = to_ms(SystemTime::now());
         let now = Instant::now();
         let expires = now.checked_add(lease_for).unwrap_or_else(far_future);
@@ -224,6 +245,9 @@ impl Inner {
                 continue;
             };
             let row = EventRow::from_value(row.value());
+            if !routes.contains(&row.route) {
+                continue;
+            }
             let token = self.next_token.fetch_add(1, Ordering::Relaxed);
             leases.insert(id, Held { token, expires });
             out.push(LeasedEvent {
@@ -292,14 +316,24 @@ impl EventQueue for RedbQueue {
         Box::pin(self.inner.write(Request::Enqueue(event), Reply::Enqueue))
     }
 
-    fn lease(
-        &self,
+    fn lease<'a>(
+        &'a self,
         max: usize,
         lease_for: Duration,
-    ) -> BoxFuture<'_, Result<Vec<LeasedEvent>, QueueError>> {
+        routes: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<LeasedEvent>, QueueError>> {
+        let routes = routes.to_vec();
         Box::pin(blocking(&self.inner, move |inner| {
-            inner.lease_now(max, lease_for)
+            inner.lease_now(max, lease_for, &routes)
         }))
+    }
+
+    fn extend<'a>(
+        &'a self,
+        lease: &'a Lease,
+        lease_for: Duration,
+    ) -> BoxFuture<'a, Result<(), QueueError>> {
+        Box::pin(async move { self.inner.extend(lease, lease_for) })
     }
 
     fn work_signal(&self) -> WorkSignal {
