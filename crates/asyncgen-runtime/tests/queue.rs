@@ -866,7 +866,7 @@ impl Endpoint for Slow {
 
 /// A handler that runs for several leases keeps its event: its worker's heartbeat extends the
 /// lease, so the idle worker, polling all the while, never takes it; and a lease that does
-/// not outlast the shutdown grace is refused at build.
+/// not outlast the shutdown grace, or is too short for three heartbeats, is refused at build.
 #[tokio::test]
 async fn a_heartbeat_keeps_a_long_handlers_event() {
     let dir = tempfile::tempdir().unwrap();
@@ -894,6 +894,12 @@ async fn a_heartbeat_keeps_a_long_handlers_event() {
         .build()
         .expect_err("a lease within the grace");
     assert!(refused.to_string().contains("shutdown grace"), "{refused}");
+    let refused = builder()
+        .lease(Duration::from_millis(29))
+        .shutdown_grace(Duration::ZERO)
+        .build()
+        .expect_err("a lease too short to keep");
+    assert!(refused.to_string().contains("heartbeats"), "{refused}");
     let receiver = builder().build().unwrap();
     let served = Running::start(&receiver).await;
     let r = post(&served.url, r#"{"id":"long"}"#.into()).await;

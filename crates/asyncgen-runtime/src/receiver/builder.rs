@@ -193,6 +193,9 @@ impl ReceiverBuilder {
         self
     }
 
+    /// The shortest lease [`ReceiverBuilder::lease`] accepts: three heartbeats must fit in it.
+    pub const MIN_LEASE: Duration = Duration::from_millis(30);
+
     /// How long a worker's lease on an event holds without a heartbeat (default 15 s). While
     /// a handler runs its worker extends the lease three times per period, so a worker whose
     /// process dies gives its events back to the others within this time, not after the
@@ -278,6 +281,13 @@ impl ReceiverBuilder {
             return Err(ConfigError::InvalidSetting(
                 "a retry policy of 0 attempts".into(),
             ));
+        }
+        if s.lease < ReceiverBuilder::MIN_LEASE {
+            return Err(ConfigError::InvalidSetting(format!(
+                "a lease of {:?}: heartbeats cannot keep a lease shorter than {:?}",
+                s.lease,
+                ReceiverBuilder::MIN_LEASE
+            )));
         }
         if s.lease <= s.shutdown_grace {
             return Err(ConfigError::InvalidSetting(format!(

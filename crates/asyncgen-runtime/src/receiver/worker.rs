@@ -99,7 +99,9 @@ impl Worker {
         let mut task = spawn_run(state.endpoint.clone(), payload, headers);
         let deadline = tokio::time::sleep(settings.handler_timeout);
         tokio::pin!(deadline);
-        let period = settings.lease / 3;
+        // Three beats per lease; never a zero period (a lease of a few nanoseconds is allowed
+        // with no shutdown grace, and a zero-period interval panics).
+        let period = (settings.lease / 3).max(std::time::Duration::from_millis(1));
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let result = loop {
             tokio::select! {
