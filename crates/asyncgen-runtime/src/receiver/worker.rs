@@ -102,7 +102,10 @@ impl Worker {
         // Three beats per lease; never a zero period (a lease of a few nanoseconds is allowed
         // with no shutdown grace, and a zero-period interval panics).
         let period = (settings.lease / 3).max(std::time::Duration::from_millis(1));
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let mut heartbeat = tokio::time::interval(period);
+        // The first tick is at once: the lease was just taken, so the first beat is one period
+        // on (a beat per event would be a database round trip per event).
+        heartbeat.tick().await;
         let result = loop {
             tokio::select! {
                 r = &mut task => break joined(r),
