@@ -87,7 +87,8 @@ group_files() {
             "$rt/secret.rs" "$rt/key.rs" "$rt/handshake.rs" "$rt/receiver/verify.rs" \
             "$rt/receiver/form.rs" "$rt/sender/sign.rs" ;;
         queue) printf '%s\n' "$rt/receiver/ingress.rs" "$rt/receiver/worker.rs" \
-            "$rt/receiver/retry.rs" "$rt/queue/mod.rs" "$rt/queue/redb_queue/*.rs" ;;
+            "$rt/receiver/retry.rs" "$rt/queue/mod.rs" "$rt/queue/redb_queue/*.rs" \
+            "$rt/queue/postgres.rs" ;;
         ir) echo crates/asyncgen-ir/src/webhook.rs ;;
         signature) echo 'crates/asyncgen-signature/src/*.rs' ;;
         *) die "unknown group '$1' (known: ${groups[*]})" ;;
