@@ -332,8 +332,8 @@ async fn stored_headers_follow_the_event(store: &Store) {
     );
 }
 
-/// The work signal fires when an event may have become due: one was stored, a lease was
-/// given back, a dead letter was replayed.
+/// The work signal fires when an event may have become due: one was stored, a failed attempt
+/// is due again at once, a lease was given back, a dead letter was replayed.
 async fn the_work_signal_fires(store: &Store) {
     let queue = store.open(100).await;
     let mut signal = queue.work_signal();
@@ -347,6 +347,13 @@ async fn the_work_signal_fires(store: &Store) {
     signal.mark_seen();
     queue.enqueue(event("s")).await.unwrap();
     fired(&mut signal, "an enqueue").await;
+    let held = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
+    signal.mark_seen();
+    queue
+        .retry_at(held.lease, SystemTime::now(), "again".into())
+        .await
+        .unwrap();
+    fired(&mut signal, "a retry due at once").await;
     let held = queue.lease(1, HOUR, &routes()).await.unwrap().remove(0);
     signal.mark_seen();
     queue.release(held.lease).await.unwrap();
@@ -450,12 +457,53 @@ async fn a_queue_is_connected_by_its_url() {
         return;
     };
     let url = server.database("by_url").await;
+    let direct = PostgresQueue::connect(&url, QueueOptions::with_capacity(7))
+        .await
+        .expect("connected");
+    assert_eq!(format!("{direct:?}"), "PostgresQueue { capacity: 7, .. }");
+    drop(direct);
     let queue =
         asyncgen_runtime::queue::connect(&url.replace("postgres://", "postgresql://"), options)
             .await
             .expect("connected");
     queue.enqueue(event("u")).await.unwrap();
     assert_eq!(queue.pending().await.unwrap(), 1);
+    // The queue listens on a connection of its own, closed with its last handle.
+    let listening = async || {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        let driver = tokio::spawn(connection);
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        drop(client);
+        let _ = driver.await;
+        n
+    };
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = listening().await;
+        if seen == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, 1, "one listener while the queue is open");
+    drop(queue);
+    for _ in 0..100 {
+        seen = listening().await;
+        if seen == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, 0, "the listener closed with the queue");
     drop(server);
     assert!(
         asyncgen_runtime::queue::connect(&url, options)

@@ -312,9 +312,8 @@ impl PostgresQueue {
             )
             .await
             .map_err(QueueError::backend)?;
-        if n > 0 {
-            self.notify().await?;
-        }
+        // An operator's act, rare: a wake-up when nothing was replayed costs nothing.
+        self.notify().await?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -380,9 +379,15 @@ async fn migrate(pool: &Pool) -> Result<(), QueueError> {
 /// Holds a `LISTEN` connection and bumps `signal` on every notification; reconnects after a
 /// failure (a database restart), bumping once so workers look for what they missed.
 async fn listen(config: tokio_postgres::Config, signal: watch::Sender<u64>) {
+    use backon::BackoffBuilder as _;
     use futures_util::StreamExt as _;
     let bump = || signal.send_modify(|n| *n = n.wrapping_add(1));
-    let mut backoff = Duration::from_millis(100);
+    let backoff = backon::ExponentialBuilder::new()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(5))
+        .with_jitter()
+        .without_max_times();
+    let mut delays = backoff.build();
     loop {
         match config.connect(NoTls).await {
             Ok((client, mut connection)) => {
@@ -407,7 +412,7 @@ async fn listen(config: tokio_postgres::Config, signal: watch::Sender<u64>) {
                     .await
                     .is_ok()
                 {
-                    backoff = Duration::from_millis(100);
+                    delays = backoff.build();
                     bump();
                     while rx.recv().await.is_some() {
                         bump();
@@ -420,8 +425,7 @@ async fn listen(config: tokio_postgres::Config, signal: watch::Sender<u64>) {
                 tracing::warn!(error = %e, "could not listen for queue notifications; retrying");
             }
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        tokio::time::sleep(delays.next().unwrap_or(Duration::from_secs(5))).await;
     }
 }
 
