@@ -512,3 +512,52 @@ async fn a_queue_is_connected_by_its_url() {
         "a stopped database"
     );
 }
+
+/// The database stopped and started again: calls in between fail (a receiver answers 5xx and
+/// the provider retries), then the same queue works again without a restart, its listener
+/// reconnected, so an enqueue wakes idle workers again; nothing committed before is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_queue_survives_a_database_restart() {
+    let Some(server) = postgres_server::PostgresServer::start() else {
+        return;
+    };
+    let url = server.database("restart").await;
+    let queue = PostgresQueue::connect(&url, QueueOptions::default())
+        .await
+        .expect("connected");
+    queue.enqueue(event("before")).await.unwrap();
+    server.stop(true);
+    assert!(
+        queue.enqueue(event("during")).await.is_err(),
+        "no database, no 2xx"
+    );
+    server.restart();
+    let mut signal = queue.work_signal();
+    let mut stored = false;
+    for _ in 0..(LIMIT.as_millis() / 100) {
+        signal.mark_seen();
+        if queue.enqueue(event("after")).await.is_ok() {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stored, "the queue works again after the restart");
+    // The listener reconnects on its own; once it has, every enqueue wakes the workers.
+    let mut woke = false;
+    for n in 0..(LIMIT.as_millis() / 200) {
+        signal.mark_seen();
+        queue.enqueue(event(&format!("wake{n}"))).await.unwrap();
+        if tokio::time::timeout(Duration::from_millis(200), signal.changed())
+            .await
+            .is_ok()
+        {
+            woke = true;
+            break;
+        }
+    }
+    assert!(woke, "the listener reconnected");
+    let held = lease_all(&queue, 2).await;
+    let ids: HashSet<String> = held.iter().map(id_of).collect();
+    assert!(ids.contains("before") && ids.contains("after"), "{ids:?}");
+}

@@ -146,6 +146,28 @@ impl PostgresServer {
         self.dir.path()
     }
 
+    /// Starts the stopped server again, on the same port and data.
+    pub fn restart(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            self.port,
+            self.dir.path().display()
+        );
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data().display().to_string(),
+                "-l",
+                &self.dir.path().join("server.log").display().to_string(),
+                "-o",
+                &options,
+                "-w",
+                "start",
+            ],
+        );
+    }
+
     /// Stops the server at once (as a crash would) or cleanly.
     pub fn stop(&self, immediate: bool) {
         let mode = if immediate { "immediate" } else { "fast" };
