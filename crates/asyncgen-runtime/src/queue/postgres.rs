@@ -346,9 +346,20 @@ async fn migrate(pool: &Pool) -> Result<(), QueueError> {
     txn.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(QueueError::backend)?;
-    txn.batch_execute(SCHEMA)
+    // Schema statements lock the tables even when they change nothing (`CREATE INDEX IF NOT
+    // EXISTS` takes a share lock): run against a live queue, they deadlock with enqueues that
+    // hold the dedupe table and wait for the events table. So they run only on a database
+    // without the tables.
+    let created: bool = txn
+        .query_one("SELECT to_regclass('asyncgen_meta') IS NOT NULL", &[])
         .await
-        .map_err(QueueError::backend)?;
+        .map_err(QueueError::backend)?
+        .get(0);
+    if !created {
+        txn.batch_execute(SCHEMA)
+            .await
+            .map_err(QueueError::backend)?;
+    }
     let version: Option<i64> = txn
         .query_opt(
             "SELECT value FROM asyncgen_meta WHERE key = 'schema_version'",
